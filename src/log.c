@@ -1,0 +1,276 @@
+/* log.c: the log record and its three backends. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#ifdef WITH_SYSTEMD
+#include <systemd/sd-journal.h>
+#endif
+
+#include "log.h"
+
+enum log_backend { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_JOURNAL };
+
+static enum log_backend backend = LOG_TO_SYSLOG;
+
+/* Whether fd 2 is the journal stream systemd announced: JOURNAL_STREAM
+ * holds "device:inode" of it, and only a match proves fd 2 was not
+ * redirected since. */
+static int stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (!env)
+		return 0;
+	errno = 0;
+	dev = strtoull(env, &end, 10);
+	if (errno || end == env || *end != ':')
+		return 0;
+	env = end + 1;
+	ino = strtoull(env, &end, 10);
+	if (errno || end == env || *end != '\0')
+		return 0;
+	if (fstat(2, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+static int stderr_is_socket(void)
+{
+	struct stat st;
+
+	if (fstat(2, &st) < 0)
+		return 1; /* closed: stderr is no place to write */
+	return S_ISSOCK(st.st_mode);
+}
+
+void log_open(void)
+{
+	if (stderr_is_journal()) {
+#ifdef WITH_SYSTEMD
+		backend = LOG_TO_JOURNAL;
+#else
+		backend = LOG_TO_STDERR; /* journald reads plain lines too */
+#endif
+		return;
+	}
+	if (!stderr_is_socket()) {
+		backend = LOG_TO_STDERR;
+		return;
+	}
+	backend = LOG_TO_SYSLOG;
+	openlog("connectd", LOG_PID, LOG_DAEMON);
+}
+
+/* A bounded string builder: appends never overrun, and the text stays
+ * NUL-terminated; a record that does not fit is cut, not lost. */
+struct text {
+	char *buf;
+	size_t len, used;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->used + 1 >= t->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->used, t->len - t->used, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->used += (size_t)n < t->len - t->used ? (size_t)n : t->len - t->used - 1;
+}
+
+/* Appends a value that came from outside (a file name, a message): only
+ * printable ASCII survives, so a record is always one parseable line.
+ * Spaces become '_' in a key=value field, and stay in a quoted one. */
+static void text_add_clean(struct text *t, const char *s, int quoted)
+{
+	for (; *s && t->used + 1 < t->len; s++) {
+		char c = *s;
+
+		if (c < 0x20 || c > 0x7e || c == '"')
+			c = '?';
+		else if (c == ' ' && !quoted)
+			c = '_';
+		t->buf[t->used++] = c;
+	}
+	t->buf[t->used] = '\0';
+}
+
+static void text_add_endpoint(struct text *t, const struct addr *a, unsigned port)
+{
+	char ip[ADDR_TEXT_MAX];
+
+	addr_format(a, ip, sizeof(ip));
+	if (addr_is_v4(a))
+		text_add(t, "%s:%u", ip, port);
+	else
+		text_add(t, "[%s]:%u", ip, port);
+}
+
+static void text_add_ms(struct text *t, const char *key, long long ms)
+{
+	if (ms < 0)
+		text_add(t, " %s=-", key);
+	else
+		text_add(t, " %s=%lld", key, ms);
+}
+
+size_t log_format(const struct log_record *r, char *buf, size_t len)
+{
+	struct text t = { buf, len, 0 };
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	text_add(&t, "client=");
+	if (r->has_client)
+		text_add_endpoint(&t, &r->client, r->client_port);
+	else
+		text_add(&t, "-");
+	text_add(&t, " target=");
+	if (!r->host)
+		text_add(&t, "-");
+	else if (r->host_is_v6)
+		text_add(&t, "[%s]:%u", r->host, r->port);
+	else
+		text_add(&t, "%s:%u", r->host, r->port);
+	text_add(&t, " addr=");
+	if (r->has_addr)
+		text_add_endpoint(&t, &r->addr, r->port);
+	else
+		text_add(&t, "-");
+	text_add(&t, " rule=");
+	if (r->rule_file) {
+		text_add_clean(&t, r->rule_file, 0);
+		text_add(&t, ":%u", r->rule_line);
+	} else {
+		text_add(&t, "-");
+	}
+	if (r->status)
+		text_add(&t, " status=%d", r->status);
+	else
+		text_add(&t, " status=-");
+	text_add(&t, " up=%llu down=%llu", r->up, r->down);
+	text_add_ms(&t, "resolve_ms", r->resolve_ms);
+	text_add_ms(&t, "connect_ms", r->connect_ms);
+	text_add_ms(&t, "total_ms", r->total_ms);
+	text_add(&t, " close=%s", r->close ? r->close : "-");
+	if (r->error)
+		text_add(&t, " error=%s", r->error);
+	if (r->detail) {
+		text_add(&t, " detail=\"");
+		text_add_clean(&t, r->detail, 1);
+		text_add(&t, "\"");
+	}
+	return t.used;
+}
+
+#ifdef WITH_SYSTEMD
+/* The record as journal fields, so `journalctl CONNECTD_STATUS=403`
+ * works without parsing the message. */
+static void journal_record(const struct log_record *r, const char *line)
+{
+	char client[ADDR_TEXT_MAX] = "-", addr[ADDR_TEXT_MAX] = "-";
+
+	if (r->has_client)
+		addr_format(&r->client, client, sizeof(client));
+	if (r->has_addr)
+		addr_format(&r->addr, addr, sizeof(addr));
+	sd_journal_send("MESSAGE=%s", line,
+			"PRIORITY=%d", LOG_INFO,
+			"SYSLOG_IDENTIFIER=connectd",
+			"CONNECTD_CLIENT=%s", client,
+			"CONNECTD_CLIENT_PORT=%u", r->client_port,
+			"CONNECTD_HOST=%s", r->host ? r->host : "-",
+			"CONNECTD_PORT=%u", r->port,
+			"CONNECTD_ADDR=%s", addr,
+			"CONNECTD_STATUS=%d", r->status,
+			"CONNECTD_UP=%llu", r->up,
+			"CONNECTD_DOWN=%llu", r->down,
+			"CONNECTD_TOTAL_MS=%lld", r->total_ms,
+			"CONNECTD_CLOSE=%s", r->close ? r->close : "-",
+			"CONNECTD_ERROR=%s", r->error ? r->error : "-",
+			"CONNECTD_EXIT=%d", r->exit_code,
+			NULL);
+}
+#endif
+
+/* One write() per line, so that lines from concurrent connections sharing
+ * one log file never interleave. */
+static void stderr_line(const char *line)
+{
+	char buf[2200];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "connectd[%ld]: %s\n", (long)getpid(), line);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) {
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	if (write(2, buf, (size_t)n) < 0)
+		return; /* nowhere left to complain */
+}
+
+void log_record(const struct log_record *r)
+{
+	char line[2048];
+
+	log_format(r, line, sizeof(line));
+	switch (backend) {
+	case LOG_TO_STDERR:
+		stderr_line(line);
+		break;
+	case LOG_TO_JOURNAL:
+#ifdef WITH_SYSTEMD
+		journal_record(r, line);
+#endif
+		break;
+	case LOG_TO_SYSLOG:
+		syslog(LOG_INFO, "%s", line);
+		break;
+	}
+}
+
+void log_error(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	switch (backend) {
+	case LOG_TO_STDERR:
+		stderr_line(line);
+		break;
+	case LOG_TO_JOURNAL:
+#ifdef WITH_SYSTEMD
+		sd_journal_send("MESSAGE=%s", line, "PRIORITY=%d", LOG_ERR,
+				"SYSLOG_IDENTIFIER=connectd", NULL);
+#endif
+		break;
+	case LOG_TO_SYSLOG:
+		syslog(LOG_ERR, "%s", line);
+		break;
+	}
+}
