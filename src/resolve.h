@@ -1,0 +1,18 @@
+/* resolve.h: the outside world policy asks about: what a name resolves to
+ * (one getaddrinfo call), and whether an address is one of this host's
+ * own (getifaddrs, asked at most once per process). */
+#ifndef CONNECTD_RESOLVE_H
+#define CONNECTD_RESOLVE_H
+
+#include <stddef.h>
+#include "addr.h"
+#include "policy.h"
+
+/* Fills env with the real resolver and local-address check. */
+void resolve_env(struct policy_env *env);
+
+/* The HTTP status and RFC 9209 type for a getaddrinfo error: 504
+ * dns_timeout for EAI_AGAIN, 502 dns_error otherwise. */
+int resolve_error_status(int eai, const char **error_type);
+
+#endif
