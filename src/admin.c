@@ -1,0 +1,155 @@
+/* admin.c: connectd -t and connectd --explain. */
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin.h"
+#include "config.h"
+#include "outcome.h"
+#include "policy.h"
+#include "reply.h"
+#include "request.h"
+#include "resolve.h"
+
+/* Loads the config or says why not on stderr. Returns 0 or -1. */
+static int admin_load(const char *path, struct config *cfg)
+{
+	char err[CONFIG_ERROR_MAX];
+
+	config_defaults(cfg);
+	if (config_load(path, cfg, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "%s\n", err);
+	config_free(cfg);
+	return -1;
+}
+
+static void print_duration(const char *name, unsigned ms)
+{
+	if (ms % 1000 == 0)
+		printf("%s %us\n", name, ms / 1000);
+	else
+		printf("%s %ums\n", name, ms);
+}
+
+static void print_rule(const struct rule *r)
+{
+	char text[1024];
+
+	config_format_rule(r, text, sizeof(text));
+	printf("%s  # %s:%u\n", text, r->file, r->line);
+}
+
+int admin_check(const char *config_path)
+{
+	struct config cfg;
+	size_t i, allows = 0;
+
+	if (admin_load(config_path, &cfg) < 0)
+		return OUTCOME_CONFIG;
+	printf("# %s: syntax OK; the configuration as connectd reads it:\n",
+	       config_path);
+	print_duration("request_timeout", cfg.request_timeout_ms);
+	print_duration("connect_timeout", cfg.connect_timeout_ms);
+	print_duration("idle_timeout", cfg.idle_timeout_ms);
+	print_duration("max_lifetime", cfg.max_lifetime_ms);
+	printf("half_close %s\n", cfg.half_close ? "yes" : "no");
+	print_duration("half_close_timeout", cfg.half_close_timeout_ms);
+	for (i = 0; i < cfg.nrules; i++) {
+		print_rule(&cfg.rules[i]);
+		allows += cfg.rules[i].action == RULE_ALLOW;
+	}
+	if (allows == 0)
+		fprintf(stderr, "%s: warning: no allow rule: every request will be denied\n",
+			config_path);
+	config_free(&cfg);
+	return 0;
+}
+
+/* Prints one address's fate: "  127.0.0.1  deny  FILE:LINE  RULE". */
+static void print_address(const struct policy_address *pa)
+{
+	char ip[ADDR_TEXT_MAX], text[1024] = "no rule matched: denied by default";
+
+	addr_format(&pa->addr, ip, sizeof(ip));
+	if (pa->rule) {
+		config_format_rule(pa->rule, text, sizeof(text));
+		printf("  %-39s %-5s %s:%u  %s\n", ip, pa->allowed ? "allow" : "deny",
+		       pa->rule->file, pa->rule->line, text);
+	} else {
+		printf("  %-39s %-5s %s\n", ip, "deny", text);
+	}
+}
+
+static void print_result(const struct policy_result *res)
+{
+	const char *type;
+	int status;
+
+	if (!res->allowed) {
+		printf("result: 403 %s", reply_reason(403));
+		if (res->rule)
+			printf(" (%s:%u)\n", res->rule->file, res->rule->line);
+		else
+			printf(" (no rule matched)\n");
+	} else if (res->resolve_error) {
+		status = resolve_error_status(res->resolve_error, &type);
+		printf("result: %d %s (%s: %s)\n", status, reply_reason(status),
+		       type, gai_strerror(res->resolve_error));
+	} else {
+		printf("result: allowed by %s:%u; would connect to the allowed "
+		       "addresses in the order shown\n", res->rule->file, res->rule->line);
+	}
+}
+
+/* Parses "host:port" with the request parser itself, so --explain accepts
+ * exactly what a client may send. */
+static int parse_target(const char *target, struct request *req)
+{
+	char head[REQUEST_TARGET_MAX + 64];
+	int n;
+
+	n = snprintf(head, sizeof(head), "CONNECT %s HTTP/1.1\r\n\r\n", target);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -1;
+	return request_parse(head, (size_t)n, req) == 0 ? 0 : -1;
+}
+
+int admin_explain(const char *config_path, const char *target, const char *from)
+{
+	struct policy_input in = { 0 };
+	struct policy_result res;
+	struct policy_env env;
+	struct request req;
+	struct config cfg;
+	size_t i;
+
+	if (parse_target(target, &req) < 0) {
+		fprintf(stderr, "connectd: '%s' is not a valid CONNECT target (host:port)\n", target);
+		return OUTCOME_USAGE;
+	}
+	if (from && addr_parse(from, &in.client) < 0) {
+		fprintf(stderr, "connectd: '%s' is not an IP address\n", from);
+		return OUTCOME_USAGE;
+	}
+	if (admin_load(config_path, &cfg) < 0)
+		return OUTCOME_CONFIG;
+	in.has_client = from != NULL;
+	in.host = req.host;
+	in.host_is_name = req.host_kind == HOST_NAME;
+	in.literal = &req.literal;
+	in.port = req.port;
+	resolve_env(&env);
+	policy_decide(&cfg, &in, &env, &res);
+	printf("request: CONNECT %s from %s\n", target, from ? from : "an unknown client");
+	if (res.resolved && res.resolve_error)
+		printf("%s does not resolve: %s\n", req.host, gai_strerror(res.resolve_error));
+	for (i = 0; i < res.naddrs; i++)
+		print_address(&res.addrs[i]);
+	if (res.naddrs == 0 && res.rule)
+		printf("  (decided by name, no address looked at) %s:%u\n",
+		       res.rule->file, res.rule->line);
+	print_result(&res);
+	config_free(&cfg);
+	return res.allowed && !res.resolve_error ? 0 : 1;
+}

@@ -1,0 +1,297 @@
+/* main.c: one CONNECT tunnel, top to bottom, as the draft tells it: read
+ * the request, check policy, connect, answer, relay, log, exit. A
+ * supervisor (systemd, xinetd, inetd, tcpserver) accepted the connection
+ * and handed it to us on fds 0 and 1; concurrency and connection limits
+ * are its business. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "clock.h"
+#include "config.h"
+#include "conn.h"
+#include "dial.h"
+#include "http.h"
+#include "log.h"
+#include "outcome.h"
+#include "policy.h"
+#include "relay.h"
+#include "reply.h"
+#include "request.h"
+#include "resolve.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define VERSION "0.1.0"
+
+/* How long an error answer waits for the client to stop sending before
+ * the close, so that no reset destroys the answer. */
+#define DRAIN_MS 2000
+
+/* Everything one connection knows, step by step. */
+struct session {
+	struct config cfg;
+	char config_error[CONFIG_ERROR_MAX];
+	int config_ok;
+	struct request_buffer in;
+	struct request req;
+	struct policy_result verdict;
+	int server;               /* the upstream socket, or -1 */
+	long long start;
+	int status;               /* the HTTP status answered (0: none) */
+	int outcome;              /* the exit code */
+	struct log_record rec;
+};
+
+/* Records a failure: the status to answer, the exit code, the RFC 9209
+ * type for Proxy-Status and the log. Returns -1 for the caller to pass on. */
+static int fail(struct session *s, int status, int outcome, const char *type)
+{
+	s->status = status;
+	s->outcome = outcome;
+	s->rec.status = status;
+	s->rec.error = type ? type : reply_default_error_type(status);
+	return -1;
+}
+
+/* Process setup, the log, the config and who the client is. A config that
+ * does not load is remembered, not fatal: the client gets a 500 (R3). */
+static void session_start(struct session *s, const char *config_path)
+{
+	memset(s, 0, sizeof(*s));
+	s->start = clock_now_ms();
+	s->server = -1;
+	s->rec.resolve_ms = s->rec.connect_ms = -1;
+	conn_setup();
+	log_open();
+	config_defaults(&s->cfg);
+	s->config_ok = config_load(config_path, &s->cfg, s->config_error,
+				   sizeof(s->config_error)) == 0;
+	if (!s->config_ok) {
+		config_free(&s->cfg);
+		config_defaults(&s->cfg);
+	}
+	s->rec.has_client = conn_client(&s->rec.client, &s->rec.client_port) == 0;
+}
+
+static int status_outcome(int status)
+{
+	switch (status) {
+	case HTTP_REQUEST_TIMEOUT:
+		return OUTCOME_REQUEST_TIMEOUT;
+	case HTTP_FORBIDDEN:
+		return OUTCOME_DENIED;
+	case HTTP_PROXY_AUTH_REQUIRED:
+		return OUTCOME_AUTH;
+	default:
+		return OUTCOME_BAD_REQUEST;
+	}
+}
+
+/* 1. Read the request head under one deadline and parse it. */
+static int read_request(struct session *s)
+{
+	long long deadline = s->start + s->cfg.request_timeout_ms;
+	int rc;
+
+	rc = request_read(0, deadline, &s->in);
+	if (rc < 0) {
+		s->outcome = OUTCOME_CLIENT_GONE; /* R28: nothing to answer */
+		return -1;
+	}
+	if (rc == 0)
+		rc = request_parse(s->in.data, s->in.head_len, &s->req);
+	if (rc)
+		return fail(s, rc, status_outcome(rc), NULL);
+	s->rec.host = s->req.host;
+	s->rec.host_is_v6 = s->req.host_kind == HOST_IPV6;
+	s->rec.port = s->req.port;
+	if (!s->config_ok) {
+		s->rec.detail = s->config_error;
+		return fail(s, HTTP_INTERNAL_ERROR, OUTCOME_CONFIG,
+			    "proxy_configuration_error");
+	}
+	return 0;
+}
+
+/* 2. Check policy: the rules decide the name and every address it
+ * resolves to; only allowed addresses are kept for the connect. */
+static int check_policy(struct session *s)
+{
+	struct policy_input in = { 0 };
+	struct policy_env env;
+	long long t0 = clock_now_ms();
+	const char *type;
+	int status;
+
+	in.has_client = s->rec.has_client;
+	in.client = s->rec.client;
+	in.host = s->req.host;
+	in.host_is_name = s->req.host_kind == HOST_NAME;
+	in.literal = &s->req.literal;
+	in.port = s->req.port;
+	resolve_env(&env);
+	policy_decide(&s->cfg, &in, &env, &s->verdict);
+	if (s->verdict.resolved)
+		s->rec.resolve_ms = clock_now_ms() - t0;
+	if (s->verdict.rule) {
+		s->rec.rule_file = s->verdict.rule->file;
+		s->rec.rule_line = s->verdict.rule->line;
+	}
+	if (!s->verdict.allowed)
+		return fail(s, HTTP_FORBIDDEN, OUTCOME_DENIED, "http_request_denied");
+	if (s->verdict.resolve_error) {
+		status = resolve_error_status(s->verdict.resolve_error, &type);
+		return fail(s, status, OUTCOME_DNS, type);
+	}
+	return 0;
+}
+
+/* 3. Connect to an allowed address within connect_timeout. */
+static int connect_upstream(struct session *s)
+{
+	struct dial_result dr;
+	long long t0 = clock_now_ms();
+
+	s->server = dial_connect(&s->verdict, s->req.port,
+				 s->cfg.connect_timeout_ms, &dr);
+	s->rec.connect_ms = clock_now_ms() - t0;
+	s->rec.has_addr = dr.tried > 0;
+	s->rec.addr = dr.addr;
+	if (s->server < 0)
+		return fail(s, dr.status, dr.status == HTTP_GATEWAY_TIMEOUT ?
+			    OUTCOME_CONNECT_TIMEOUT : OUTCOME_CONNECT_FAILED,
+			    dr.error_type);
+	return 0;
+}
+
+/* 4. Answer 200, only now that the upstream connection exists. */
+static int answer(struct session *s)
+{
+	s->status = s->rec.status = HTTP_OK;
+	if (reply_established(1, s->req.minor_version) < 0) {
+		s->rec.close = "client-reset";
+		s->outcome = OUTCOME_RESET;
+		return -1;
+	}
+	return 0;
+}
+
+/* 5. Relay until the tunnel ends; bytes that came with the request go
+ * first (the draft's section 3.3). */
+static void relay(struct session *s)
+{
+	struct relay_limits limits = {
+		s->cfg.idle_timeout_ms, s->cfg.max_lifetime_ms,
+		s->cfg.half_close, s->cfg.half_close_timeout_ms,
+	};
+	struct relay_stats stats;
+
+	relay_run(0, 1, s->server, s->in.data + s->in.head_len,
+		  s->in.len - s->in.head_len, &limits, &stats);
+	s->rec.up = stats.up;
+	s->rec.down = stats.down;
+	s->rec.close = stats.close;
+	s->outcome = stats.outcome;
+}
+
+/* 6. Answer an error if there is one, log one record, and hand back the
+ * exit code. Pipelined bytes are dropped with the buffer (R67). */
+static int finish(struct session *s)
+{
+	int is_error = s->status && s->status != HTTP_OK;
+
+	if (s->server >= 0)
+		close(s->server);
+	/* An HTTP/1.0 client gets HTTP/1.0 answers; one we could not parse,
+	 * HTTP/1.1. */
+	if (is_error)
+		reply_error(1, s->status, s->rec.host ? s->req.minor_version : 1,
+			    s->rec.error, s->status == HTTP_METHOD_NOT_ALLOWED ?
+			    "Allow: CONNECT\r\n" : NULL);
+	s->rec.total_ms = clock_now_ms() - s->start;
+	s->rec.exit_code = s->outcome;
+	log_record(&s->rec);
+	if (is_error)
+		reply_drain(0, DRAIN_MS);
+	return s->outcome;
+}
+
+static int serve(const char *config_path)
+{
+	struct session s;
+
+	session_start(&s, config_path);
+	if (read_request(&s) == 0 && check_policy(&s) == 0 &&
+	    connect_upstream(&s) == 0 && answer(&s) == 0)
+		relay(&s);
+	return finish(&s);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: connectd [-c FILE]              serve one connection on fds 0 and 1\n"
+		"       connectd -t [-c FILE]           check the config and print it\n"
+		"       connectd --explain [-c FILE] HOST:PORT [from ADDR]\n"
+		"                                       show which rule decides a request\n"
+		"       connectd -V                     print the version\n"
+		"The default config is " SYSCONFDIR "/connectd/connectd.conf.\n");
+}
+
+/* Run by hand on a terminal, connectd would wait for a request that never
+ * comes: say how it is meant to be run instead. */
+static int terminal_help(void)
+{
+	fprintf(stderr,
+		"connectd serves one proxy connection on its standard input and output;\n"
+		"a supervisor accepts connections and starts it for each one:\n"
+		"  systemd:    systemctl enable --now connectd.socket\n"
+		"  xinetd:     /etc/xinetd.d/connectd\n"
+		"  tcpserver:  tcpserver -H -R -l 0 127.0.0.1 3128 connectd\n"
+		"  for a test: systemd-socket-activate -l 127.0.0.1:3128 -a --inetd connectd\n"
+		"then: curl -p -x http://127.0.0.1:3128 https://example.org/\n\n");
+	usage(stderr);
+	return OUTCOME_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = SYSCONFDIR "/connectd/connectd.conf";
+	int opt, check = 0, explain = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_path = optarg; break;
+		case 't': check = 1; break;
+		case 'e': explain = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("connectd %s\n", VERSION); return 0;
+		default: usage(stderr); return OUTCOME_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (check && argc == 0)
+		return admin_check(config_path);
+	if (explain && (argc == 1 || (argc == 3 && strcmp(argv[1], "from") == 0)))
+		return admin_explain(config_path, argv[0], argc == 3 ? argv[2] : NULL);
+	if (check || explain || argc > 0) {
+		usage(stderr);
+		return OUTCOME_USAGE;
+	}
+	if (isatty(0))
+		return terminal_help();
+	return serve(config_path);
+}
