@@ -26,7 +26,9 @@ static int admin_load(const char *path, struct config *cfg)
 
 static void print_duration(const char *name, unsigned ms)
 {
-	if (ms % 1000 == 0)
+	if (ms == 0)
+		printf("%s 0\n", name);
+	else if (ms % 1000 == 0)
 		printf("%s %us\n", name, ms / 1000);
 	else
 		printf("%s %ums\n", name, ms);
@@ -69,16 +71,16 @@ int admin_check(const char *config_path)
 /* Prints one address's fate: "  127.0.0.1  deny  FILE:LINE  RULE". */
 static void print_address(const struct policy_address *pa)
 {
-	char ip[ADDR_TEXT_MAX], text[1024] = "no rule matched: denied by default";
+	char ip[ADDR_TEXT_MAX], text[1024];
 
 	addr_format(&pa->addr, ip, sizeof(ip));
-	if (pa->rule) {
-		config_format_rule(pa->rule, text, sizeof(text));
-		printf("  %-39s %-5s %s:%u  %s\n", ip, pa->allowed ? "allow" : "deny",
-		       pa->rule->file, pa->rule->line, text);
-	} else {
-		printf("  %-39s %-5s %s\n", ip, "deny", text);
+	if (!pa->rule) {
+		printf("  %s  deny  (no rule matched: denied by default)\n", ip);
+		return;
 	}
+	config_format_rule(pa->rule, text, sizeof(text));
+	printf("  %s  %s  %s:%u  %s\n", ip, pa->allowed ? "allow" : "deny",
+	       pa->rule->file, pa->rule->line, text);
 }
 
 static void print_result(const struct policy_result *res)
@@ -146,8 +148,8 @@ int admin_explain(const char *config_path, const char *target, const char *from)
 		printf("%s does not resolve: %s\n", req.host, gai_strerror(res.resolve_error));
 	for (i = 0; i < res.naddrs; i++)
 		print_address(&res.addrs[i]);
-	if (res.naddrs == 0 && res.rule)
-		printf("  (decided by name, no address looked at) %s:%u\n",
+	if (!res.resolved && res.naddrs == 0 && res.rule)
+		printf("  decided by the name alone, without a lookup: %s:%u\n",
 		       res.rule->file, res.rule->line);
 	print_result(&res);
 	config_free(&cfg);

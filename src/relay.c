@@ -1,6 +1,8 @@
 /* relay.c: one fixed buffer per direction; half-close; deadlines. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -30,12 +32,16 @@ static char up_buf[RELAY_BUFFER_SIZE], down_buf[RELAY_BUFFER_SIZE];
 
 enum flow_event { FLOW_IDLE, FLOW_MOVED, FLOW_FAILED };
 
-static void set_nonblocking(int fd)
+/* Non-blocking, so a write never waits for a slow peer while the other
+ * direction has work; no Nagle delay, so each byte goes on as it comes
+ * (the draft's section 3.2). On a pipe the socket option just fails. */
+static void client_fd_prepare(int fd)
 {
-	int flags = fcntl(fd, F_GETFL);
+	int flags = fcntl(fd, F_GETFL), one = 1;
 
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* Writes what is pending. Returns FLOW_MOVED if bytes went out,
@@ -239,8 +245,8 @@ void relay_run(int client_in, int client_out, int server,
 	r.server = server;
 	r.limits = limits;
 	r.start = r.last_activity = clock_now_ms();
-	set_nonblocking(client_in);
-	set_nonblocking(client_out);
+	client_fd_prepare(client_in);
+	client_fd_prepare(client_out);
 	if (npending > RELAY_BUFFER_SIZE)
 		npending = RELAY_BUFFER_SIZE; /* cannot happen: the head buffer is smaller */
 	memcpy(up_buf, pending, npending);
