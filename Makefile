@@ -11,6 +11,8 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 LDFLAGS  ?=
 PKG_CONFIG ?= pkg-config
+# crypt(3): libxcrypt on glibc systems; musl has it in libc (and an empty libcrypt).
+LIBS     ?= -lcrypt
 
 # auto: use libsystemd when pkg-config finds it; yes: require it; no: libc only.
 WITH_SYSTEMD ?= auto
@@ -41,7 +43,8 @@ OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard src/*.h)
 
 # The pure modules the unit tests link against.
-UNIT_SRCS  = src/addr.c src/request.c src/config.c src/policy.c
+UNIT_SRCS  = $(wildcard $(addprefix src/,addr.c request.c config.c rule.c policy.c \
+	auth.c parent.c proxyproto.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_CFLAGS = -std=c11 $(DEFS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all $(WARN_CFLAGS) -Isrc
@@ -56,7 +59,7 @@ src/%.o: src/%.c $(HDRS)
 
 build/unit/%: tests/unit/%.c $(UNIT_SRCS) $(HDRS)
 	@mkdir -p build/unit
-	$(CC) $(SAN_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka -lcrypt
 
 # Unit tests alone: table-driven, built with ASan and UBSan.
 unit: $(UNIT_TESTS)
