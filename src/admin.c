@@ -57,6 +57,11 @@ int admin_check(const char *config_path)
 	print_duration("max_lifetime", cfg.max_lifetime_ms);
 	printf("half_close %s\n", cfg.half_close ? "yes" : "no");
 	print_duration("half_close_timeout", cfg.half_close_timeout_ms);
+	if (cfg.has_auth)
+		printf("auth_file %s  # %zu users\n", cfg.auth.path, cfg.auth.nentries);
+	printf("realm \"%s\"\n", cfg.realm ? cfg.realm : CONFIG_DEFAULT_REALM);
+	if (cfg.auth_warning)
+		fprintf(stderr, "%s: warning: %s\n", cfg.auth.path, cfg.auth_warning);
 	for (i = 0; i < cfg.nrules; i++) {
 		print_rule(&cfg.rules[i]);
 		allows += cfg.rules[i].action == RULE_ALLOW;

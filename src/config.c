@@ -302,6 +302,53 @@ config_include(struct parser *p, const struct directive *d, char **argv,
 	return rc == 0 || rc == GLOB_NOMATCH ? 0 : -1;
 }
 
+/* auth_file PATH: the htpasswd file, read now, so that -t reports a bad
+ * line and every connection works from one consistent copy. A relative
+ * path is relative to the file that names it, like include. */
+static int
+config_auth_file(struct parser *p, const struct directive *d, char **argv,
+		 int argc)
+{
+	char path[PATH_MAX], err[AUTH_ERROR_MAX];
+
+	(void)d;
+	(void)argc;
+	if (p->cfg->has_auth)
+		return config_error(p, "auth_file: given twice (one file holds "
+		    "every user)");
+	if (config_include_path(p->file, argv[1], 0, path, sizeof(path)) == -1)
+		return config_error(p, "auth_file: path too long");
+	if (auth_file_load(path, &p->cfg->auth, err, sizeof(err),
+	    &p->cfg->auth_warning) == -1)
+		return config_error(p, "auth_file: %s", err);
+	p->cfg->has_auth = 1;
+	return 0;
+}
+
+/* realm TEXT: shown by clients when they ask for a password. It goes
+ * into a quoted-string, so quotes, backslashes and controls are out. */
+static int
+config_realm(struct parser *p, const struct directive *d, char **argv,
+	     int argc)
+{
+	const char *s = argv[1];
+	size_t i, n = strlen(s);
+
+	(void)d;
+	(void)argc;
+	if (n == 0 || n > 128)
+		return config_error(p, "realm: expected 1 to 128 characters");
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '"' ||
+		    s[i] == '\\')
+			return config_error(p, "realm: quotes, backslashes and "
+			    "control characters are not allowed");
+	free(p->cfg->realm);
+	if ((p->cfg->realm = strdup(s)) == NULL)
+		return config_error(p, "out of memory");
+	return 0;
+}
+
 /* allow|deny: the rule language lives in rule.c. */
 static int
 config_rule(struct parser *p, const struct directive *d, char **argv,
@@ -313,6 +360,7 @@ config_rule(struct parser *p, const struct directive *d, char **argv,
 
 static const struct directive directives[] = {
 	{ "allow", config_rule, -1, NULL, 0, 0 },
+	{ "auth_file", config_auth_file, 1, "PATH", 0, 0 },
 	{ "connect_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, connect_timeout_ms), 1 },
 	{ "deny", config_rule, -1, NULL, 0, 0 },
@@ -325,6 +373,7 @@ static const struct directive directives[] = {
 	{ "include", config_include, 1, "GLOB", 0, 0 },
 	{ "max_lifetime", config_duration, 1, "DURATION",
 	  offsetof(struct config, max_lifetime_ms), 0 },
+	{ "realm", config_realm, 1, "TEXT", 0, 0 },
 	{ "request_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, request_timeout_ms), 1 },
 };
@@ -482,6 +531,26 @@ config_defaults(struct config *cfg)
 	cfg->half_close_timeout_ms = 30000;
 }
 
+/* What only the whole file can tell: a rule that names users needs an
+ * auth_file (which may come after it). */
+static int
+config_check(struct parser *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->cfg->nrules; i++) {
+		const struct rule *r = &p->cfg->rules[i];
+
+		if (r->has_user && !p->cfg->has_auth) {
+			p->file = r->file;
+			p->line = r->line;
+			return config_error(p, "user: no auth_file is "
+			    "configured to check users against");
+		}
+	}
+	return 0;
+}
+
 /* On failure nothing parsed so far is kept: cfg is freed and back to the
  * defaults, so the caller never runs on half a policy. */
 int
@@ -495,7 +564,8 @@ config_parse(const char *name, const char *text, size_t len,
 	p.file = name;
 	p.err = err;
 	p.errlen = errlen;
-	if (config_parse_text(&p, name, text, len) == 0)
+	if (config_parse_text(&p, name, text, len) == 0 &&
+	    config_check(&p) == 0)
 		return 0;
 	config_free(cfg);
 	config_defaults(cfg);
@@ -531,8 +601,14 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	free(cfg->files);
+	free(cfg->realm);
+	if (cfg->has_auth)
+		auth_file_free(&cfg->auth);
 	cfg->rules = NULL;
 	cfg->nrules = 0;
 	cfg->files = NULL;
 	cfg->nfiles = 0;
+	cfg->realm = NULL;
+	cfg->has_auth = 0;
+	memset(&cfg->auth, 0, sizeof(cfg->auth));
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "addr.h"
+#include "auth.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/connectd/connectd.conf"
 #define CONFIG_ERROR_MAX 512
@@ -49,15 +50,23 @@ struct port_set {
 	size_t nranges;
 };
 
-/* allow|deny [from ADDRS] [to TARGETS] [port PORTS]. A matcher left out
- * matches everything (has_from = 0 is "from any"). Later issues add "user"
- * and "via" matchers here. */
+/* The "user" part: authenticated user names, or any ("user *"). */
+struct user_set {
+	int any;
+	char **names;
+	size_t nnames;
+};
+
+/* allow|deny [from ADDRS] [user NAMES] [to TARGETS] [port PORTS]. A
+ * matcher left out matches everything (has_from = 0 is "from any"); a
+ * rule with a user part matches authenticated requests only. */
 struct rule {
 	enum rule_action action;
 	const char *file;  /* owned by the config */
 	unsigned line;
-	int has_from, has_to, has_port;
+	int has_from, has_user, has_to, has_port;
 	struct addr_set from;
+	struct user_set users;
 	struct target_set to;
 	struct port_set ports;
 };
@@ -73,7 +82,13 @@ struct config {
 	size_t nrules;
 	char **files;                   /* every file read, for rule->file */
 	size_t nfiles;
+	char *realm;                    /* Basic realm; NULL: CONFIG_DEFAULT_REALM */
+	int has_auth;                   /* auth_file was given and loaded */
+	struct auth_file auth;
+	const char *auth_warning;       /* something -t should say about it */
 };
+
+#define CONFIG_DEFAULT_REALM "connectd"
 
 /* The built-in defaults, and no rules (so everything is denied). */
 void config_defaults(struct config *cfg);

@@ -173,6 +173,13 @@ size_t log_format(const struct log_record *r, char *buf, size_t len)
 	text_add_ms(&t, "connect_ms", r->connect_ms);
 	text_add_ms(&t, "total_ms", r->total_ms);
 	text_add(&t, " close=%s", r->close ? r->close : "-");
+	if (r->auth) {
+		/* The name is the client's, so it is cleaned like any
+		 * outside text: one record stays one parseable line. */
+		text_add(&t, " user=");
+		text_add_clean(&t, r->user ? r->user : "-", 0);
+		text_add(&t, " auth=%s", r->auth);
+	}
 	if (r->error)
 		text_add(&t, " error=%s", r->error);
 	if (r->detail) {
@@ -208,6 +215,8 @@ static void journal_record(const struct log_record *r, const char *line)
 			"CONNECTD_TOTAL_MS=%lld", r->total_ms,
 			"CONNECTD_CLOSE=%s", r->close ? r->close : "-",
 			"CONNECTD_ERROR=%s", r->error ? r->error : "-",
+			"CONNECTD_AUTH=%s", r->auth ? r->auth : "-",
+			"CONNECTD_USER=%s", r->user ? r->user : "-",
 			"CONNECTD_EXIT=%d", r->exit_code,
 			NULL);
 }

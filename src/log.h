@@ -15,6 +15,8 @@ struct log_record {
 	int has_client;
 	struct addr client;
 	unsigned client_port;
+	const char *user;          /* the user name the client gave, or NULL */
+	const char *auth;          /* "ok", "fail" or NULL (no credentials) */
 	const char *host;          /* requested host (no brackets) */
 	int host_is_v6;
 	unsigned port;

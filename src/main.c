@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "auth.h"
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
@@ -31,6 +32,10 @@
  * the close, so that no reset destroys the answer. */
 #define DRAIN_MS 2000
 
+/* Requests one connection may make after 407s: a client retries once
+ * with credentials; more tries are guessing (D6). */
+#define AUTH_TRIES_MAX 3
+
 /* Everything one connection knows, step by step. */
 struct session {
 	struct config cfg;
@@ -39,9 +44,13 @@ struct session {
 	struct request_buffer in;
 	struct request req;
 	struct policy_result verdict;
+	char user[AUTH_USER_MAX + 1]; /* the user the client named */
+	int authenticated;        /* user's credentials were checked good */
 	int server;               /* the upstream socket, or -1 */
 	long long start;
 	int status;               /* the HTTP status answered (0: none) */
+	int logged;               /* the record already went out (a 407 the
+				     client did not follow up) */
 	int outcome;              /* the exit code */
 	struct log_record rec;
 };
@@ -117,7 +126,31 @@ static int read_request(struct session *s)
 	return 0;
 }
 
-/* 2. Check policy: the rules decide the name and every address it
+/* 2a. Authenticate: decode Basic credentials and check them against the
+ * auth file. Bad credentials are not an error yet: the rules decide
+ * whether this request needed them (407) or not. */
+static void authenticate(struct session *s)
+{
+	struct credentials cred;
+
+	s->authenticated = 0;
+	s->rec.user = NULL;
+	s->rec.auth = NULL;
+	if (!s->req.proxy_authorization || !s->cfg.has_auth)
+		return;
+	s->rec.auth = "fail";
+	if (auth_basic_decode(s->req.proxy_authorization,
+			      s->req.proxy_authorization_len, &cred) == AUTH_DECODED) {
+		memcpy(s->user, cred.user, cred.user_len + 1);
+		s->rec.user = s->user;
+		s->authenticated = auth_verify(&s->cfg.auth, &cred);
+		if (s->authenticated)
+			s->rec.auth = "ok";
+	}
+	auth_wipe(&cred);
+}
+
+/* 2b. Check policy: the rules decide the name and every address it
  * resolves to; only allowed addresses are kept for the connect. */
 static int check_policy(struct session *s)
 {
@@ -133,6 +166,7 @@ static int check_policy(struct session *s)
 	in.host_is_name = s->req.host_kind == HOST_NAME;
 	in.literal = &s->req.literal;
 	in.port = s->req.port;
+	in.user = s->authenticated ? s->user : NULL;
 	resolve_env(&env);
 	policy_decide(&s->cfg, &in, &env, &s->verdict);
 	if (s->verdict.resolved)
@@ -141,6 +175,8 @@ static int check_policy(struct session *s)
 		s->rec.rule_file = s->verdict.rule->file;
 		s->rec.rule_line = s->verdict.rule->line;
 	}
+	if (!s->verdict.allowed && s->verdict.auth_needed)
+		return fail(s, HTTP_PROXY_AUTH_REQUIRED, OUTCOME_AUTH, NULL);
 	if (!s->verdict.allowed)
 		return fail(s, HTTP_FORBIDDEN, OUTCOME_DENIED, "http_request_denied");
 	if (s->verdict.resolve_error) {
@@ -148,6 +184,42 @@ static int check_policy(struct session *s)
 		return fail(s, status, OUTCOME_DNS, type);
 	}
 	return 0;
+}
+
+/* 2. Authenticate and check policy. After a 407, a client that sent
+ * nothing past the request may try again with credentials on the same
+ * connection, a few times within the same request deadline (D6); each
+ * try is logged, so every failed login is a record of its own. */
+static int check_access(struct session *s)
+{
+	int tries;
+
+	for (tries = 1;; tries++) {
+		authenticate(s);
+		if (check_policy(s) == 0)
+			return 0;
+		if (s->status != HTTP_PROXY_AUTH_REQUIRED ||
+		    tries == AUTH_TRIES_MAX || s->in.len > s->in.head_len)
+			return -1;
+		if (reply_challenge(1, s->req.minor_version, s->cfg.realm ?
+				    s->cfg.realm : CONFIG_DEFAULT_REALM) < 0)
+			return -1;
+		s->rec.total_ms = clock_now_ms() - s->start;
+		log_record(&s->rec);
+		request_buffer_consume(&s->in);
+		s->rec.rule_file = NULL;
+		s->status = s->rec.status = 0;
+		s->rec.error = NULL;
+		if (read_request(s) < 0) {
+			/* A client that leaves after the challenge has its
+			 * record already. */
+			if (s->status == 0) {
+				s->logged = 1;
+				s->outcome = OUTCOME_AUTH;
+			}
+			return -1;
+		}
+	}
 }
 
 /* 3. Connect to an allowed address within connect_timeout. */
@@ -198,11 +270,25 @@ static void relay(struct session *s)
 	s->outcome = stats.outcome;
 }
 
+/* The headers a status needs besides the usual ones: Allow on a 405,
+ * the challenge on a 407. */
+static const char *error_headers(struct session *s, char *buf, size_t len)
+{
+	if (s->status == HTTP_METHOD_NOT_ALLOWED)
+		return "Allow: CONNECT\r\n";
+	if (s->status == HTTP_PROXY_AUTH_REQUIRED &&
+	    reply_format_challenge(buf, len, s->cfg.realm ? s->cfg.realm :
+				   CONFIG_DEFAULT_REALM) > 0)
+		return buf;
+	return NULL;
+}
+
 /* 6. Answer an error if there is one, log one record, and hand back the
  * exit code. Pipelined bytes are dropped with the buffer (R67). */
 static int finish(struct session *s)
 {
 	int is_error = s->status && s->status != HTTP_OK;
+	char extra[256];
 
 	if (s->server >= 0)
 		close(s->server);
@@ -210,11 +296,11 @@ static int finish(struct session *s)
 	 * HTTP/1.1. */
 	if (is_error)
 		reply_error(1, s->status, s->rec.host ? s->req.minor_version : 1,
-			    s->rec.error, s->status == HTTP_METHOD_NOT_ALLOWED ?
-			    "Allow: CONNECT\r\n" : NULL);
+			    s->rec.error, error_headers(s, extra, sizeof(extra)));
 	s->rec.total_ms = clock_now_ms() - s->start;
 	s->rec.exit_code = s->outcome;
-	log_record(&s->rec);
+	if (!s->logged)
+		log_record(&s->rec);
 	if (is_error)
 		reply_drain(0, DRAIN_MS);
 	return s->outcome;
@@ -225,7 +311,7 @@ static int serve(const char *config_path)
 	struct session s;
 
 	session_start(&s, config_path);
-	if (read_request(&s) == 0 && check_policy(&s) == 0 &&
+	if (read_request(&s) == 0 && check_access(&s) == 0 &&
 	    connect_upstream(&s) == 0 && answer(&s) == 0)
 		relay(&s);
 	return finish(&s);

@@ -13,6 +13,7 @@ struct eval {
 	const struct policy_env *env;
 	struct policy_result *out;
 	int have_addrs;  /* out->addrs holds the literal or the lookup result */
+	int auth_would_help; /* an allow rule with users matched all but that */
 	int decided[POLICY_ADDRS_MAX];
 	size_t undecided;
 	const struct rule *name_rule; /* decided the name without addresses */
@@ -102,6 +103,25 @@ policy_from_matches(const struct rule *r, const struct eval *e)
 		return 0;
 	return (r->from.internal && policy_internal(e->env, client)) ||
 	    policy_in_cidrs(r->from.cidrs, r->from.ncidrs, client);
+}
+
+/* Whether the rule's user part admits the authenticated user. A rule
+ * with a user part never matches an unauthenticated request. */
+static int
+policy_user_matches(const struct rule *r, const struct policy_input *in)
+{
+	size_t i;
+
+	if (!r->has_user)
+		return 1;
+	if (in->user == NULL)
+		return 0;
+	if (r->users.any)
+		return 1;
+	for (i = 0; i < r->users.nnames; i++)
+		if (strcmp(r->users.names[i], in->user) == 0)
+			return 1;
+	return 0;
 }
 
 /* Whether the rule's port part admits port (no part: every port). */
@@ -215,6 +235,29 @@ policy_apply(struct eval *e, const struct rule *r)
 	return e->out->naddrs > 0 && e->undecided == 0;
 }
 
+/* For an unauthenticated request: notes whether allow rule r, which
+ * names users, would match it with credentials, i.e. whether asking for
+ * them (407) could change the answer. */
+static void
+policy_note_auth(struct eval *e, const struct rule *r)
+{
+	size_t i;
+
+	if (r->action != RULE_ALLOW)
+		return;
+	if (policy_to_matches_name(r, e->in)) {
+		e->auth_would_help = 1;
+		return;
+	}
+	if (!r->to.internal && r->to.ncidrs == 0)
+		return;
+	policy_resolve(e);
+	for (i = 0; i < e->out->naddrs; i++)
+		if (!e->decided[i] &&
+		    policy_to_matches_addr(r, e, &e->out->addrs[i].addr))
+			e->auth_would_help = 1;
+}
+
 /* An allowed name is resolved before the answer goes back, and each of
  * its addresses carries the allowing rule. */
 static void
@@ -271,11 +314,19 @@ policy_decide(const struct config *cfg, const struct policy_input *in,
 		policy_resolve(&e);
 	for (i = 0; i < cfg->nrules; i++) {
 		r = &cfg->rules[i];
-		if (policy_from_matches(r, &e) &&
-		    policy_port_matches(r, in->port) && policy_apply(&e, r))
+		if (!policy_from_matches(r, &e) ||
+		    !policy_port_matches(r, in->port))
+			continue;
+		if (!policy_user_matches(r, in)) {
+			if (in->user == NULL)
+				policy_note_auth(&e, r);
+			continue;
+		}
+		if (policy_apply(&e, r))
 			break;
 	}
 	if (e.name_rule != NULL && e.name_rule->action == RULE_ALLOW)
 		policy_allow_name(&e);
 	policy_summarise(&e);
+	out->auth_needed = !out->allowed && e.auth_would_help;
 }

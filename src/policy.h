@@ -21,6 +21,7 @@ struct policy_input {
 	int host_is_name;         /* name patterns apply only to names */
 	const struct addr *literal; /* the address when !host_is_name */
 	unsigned port;
+	const char *user;         /* the authenticated user, NULL if none */
 };
 
 /* The world outside the pure evaluation. resolve fills up to max
@@ -48,6 +49,9 @@ struct policy_result {
 	int resolve_error;        /* EAI_* from that lookup, 0 if it worked */
 	struct policy_address addrs[POLICY_ADDRS_MAX];
 	size_t naddrs;
+	/* Denied, but a rule with a user part would have matched had the
+	 * request carried valid credentials: the answer is 407, not 403. */
+	int auth_needed;
 };
 
 /* Decides the request. When the result is allowed and resolve_error is

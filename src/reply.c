@@ -97,7 +97,7 @@ int reply_established(int fd, int minor_version)
 }
 
 size_t reply_format_error(char *buf, size_t len, int status, int minor_version,
-			  const char *error_type, const char *extra)
+			  const char *error_type, const char *extra, int keep_open)
 {
 	const struct status_text *st = status_find(status);
 	char proxy_status[96] = "";
@@ -110,10 +110,10 @@ size_t reply_format_error(char *buf, size_t len, int status, int minor_version,
 		     "HTTP/1.%d %d %s\r\n"
 		     "Content-Type: text/plain\r\n"
 		     "Content-Length: %zu\r\n"
-		     "Connection: close\r\n"
-		     "%s%s\r\n%s",
-		     minor_version ? 1 : 0, status, st->reason,
-		     strlen(st->body), proxy_status, extra ? extra : "", st->body);
+		     "%s%s%s\r\n%s",
+		     minor_version ? 1 : 0, status, st->reason, strlen(st->body),
+		     keep_open ? "" : "Connection: close\r\nProxy-Connection: close\r\n",
+		     proxy_status, extra ? extra : "", st->body);
 	if (n < 0 || (size_t)n >= len)
 		return 0;
 	return (size_t)n;
@@ -160,8 +160,31 @@ void reply_error(int fd_out, int status, int minor_version,
 	size_t len;
 
 	len = reply_format_error(buf, sizeof(buf), status, minor_version,
-				 error_type, extra);
+				 error_type, extra, 0);
 	if (len > 0 && write_all(fd_out, buf, len) < 0)
 		return; /* the client is gone: nothing left to be graceful to */
 	reply_shutdown_output(fd_out);
+}
+
+size_t reply_format_challenge(char *buf, size_t len, const char *realm)
+{
+	int n;
+
+	/* RFC 7617: the realm is required; charset="UTF-8" says that
+	 * passwords are compared as the UTF-8 bytes the client sends. */
+	n = snprintf(buf, len, "Proxy-Authenticate: Basic realm=\"%s\", "
+		     "charset=\"UTF-8\"\r\n", realm);
+	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
+}
+
+int reply_challenge(int fd_out, int minor_version, const char *realm)
+{
+	char challenge[256], buf[REPLY_MAX];
+	size_t len;
+
+	if (reply_format_challenge(challenge, sizeof(challenge), realm) == 0)
+		return -1;
+	len = reply_format_error(buf, sizeof(buf), HTTP_PROXY_AUTH_REQUIRED,
+				 minor_version, NULL, challenge, 1);
+	return len > 0 ? write_all(fd_out, buf, len) : -1;
 }

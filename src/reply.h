@@ -22,10 +22,18 @@ const char *reply_reason(int status);
 const char *reply_default_error_type(int status);
 
 /* Formats a complete error response into buf (pure). extra is a header
- * block ("Name: value\r\n"...) or NULL. Returns the length, or 0 if buf
- * is too small. */
+ * block ("Name: value\r\n"...) or NULL. keep_open leaves out
+ * "Connection: close" (a 407 the client may answer on the same
+ * connection). Returns the length, or 0 if buf is too small. */
 size_t reply_format_error(char *buf, size_t len, int status, int minor_version,
-			  const char *error_type, const char *extra);
+			  const char *error_type, const char *extra, int keep_open);
+
+/* Sends a 407 with the Basic challenge for realm and keeps the
+ * connection open for the client's next try (D6). Returns 0 or -1. */
+int reply_challenge(int fd_out, int minor_version, const char *realm);
+
+/* The challenge header for realm: "Proxy-Authenticate: Basic ...\r\n". */
+size_t reply_format_challenge(char *buf, size_t len, const char *realm);
 
 /* Sends an error response on fd_out and half-closes it. */
 void reply_error(int fd_out, int status, int minor_version,

@@ -15,7 +15,7 @@
 	"0123456789-_"
 
 /* The names a rule clause may start with, for the error message. */
-#define CLAUSE_NAMES "from, to or port"
+#define CLAUSE_NAMES "from, user, to or port"
 
 struct clause {
 	const char *name;
@@ -158,6 +158,21 @@ config_from_item(struct parser *p, struct rule *r, char *s)
 	return 0;
 }
 
+int
+rule_parse_addr_set(struct parser *p, const char *clause, char *list,
+		    struct addr_set *set)
+{
+	struct rule r;
+	int rc;
+
+	/* The from clause's parser, borrowed through a scratch rule. */
+	memset(&r, 0, sizeof(r));
+	r.from = *set;
+	rc = config_each_item(p, clause, list, &r, config_from_item);
+	*set = r.from;
+	return rc;
+}
+
 /* from ADDRS */
 static int
 config_rule_from(struct parser *p, struct rule *r, char *list)
@@ -293,10 +308,47 @@ config_rule_port(struct parser *p, struct rule *r, char *list)
 	return config_each_item(p, "port", list, r, config_port_item);
 }
 
-/* The rule clauses. Future matchers ("user NAMES", "via NAME|direct")
- * are one more row here, one parse function, and fields in struct rule. */
+/* One "user" item: "*" (any authenticated user) or a user name as it
+ * stands in the auth file: no colon, comma or control character. */
+static int
+config_user_item(struct parser *p, struct rule *r, char *s)
+{
+	char **grown, *copy;
+	size_t i, n = strlen(s);
+
+	if (strcmp(s, "*") == 0) {
+		r->users.any = 1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':')
+			return config_error(p, "user: invalid user name '%s'", s);
+	if (n > AUTH_USER_MAX)
+		return config_error(p, "user: user name longer than %d bytes",
+		    AUTH_USER_MAX);
+	if ((copy = strdup(s)) == NULL || (grown = config_grow(r->users.names,
+	    r->users.nnames, sizeof(*grown))) == NULL) {
+		free(copy);
+		return config_error(p, "out of memory");
+	}
+	r->users.names = grown;
+	grown[r->users.nnames++] = copy;
+	return 0;
+}
+
+/* user NAMES */
+static int
+config_rule_user(struct parser *p, struct rule *r, char *list)
+{
+	r->has_user = 1;
+	return config_each_item(p, "user", list, r, config_user_item);
+}
+
+/* The rule clauses: one row, one parse function and fields in struct
+ * rule for each matcher. */
 static const struct clause clauses[] = {
 	{ "from", config_rule_from },
+	{ "user", config_rule_user },
 	{ "to", config_rule_to },
 	{ "port", config_rule_port },
 };
@@ -307,6 +359,9 @@ rule_free(struct rule *r)
 	size_t i;
 
 	free(r->from.cidrs);
+	for (i = 0; i < r->users.nnames; i++)
+		free(r->users.names[i]);
+	free(r->users.names);
 	free(r->to.cidrs);
 	for (i = 0; i < r->to.nnames; i++)
 		free(r->to.names[i].name);
@@ -450,12 +505,13 @@ fmt_ports(struct fmt *f, const struct port_set *ports)
 	}
 }
 
-/* Clauses in the order from, to, port; in each list any first, then
+/* Clauses in the order from, user, to, port; in each list any first, then
  * names, then addresses, then internal. */
 size_t
 config_format_rule(const struct rule *r, char *buf, size_t len)
 {
 	struct fmt f = { buf, len, 0 };
+	size_t i;
 	int first;
 
 	fmt_put(&f, r->action == RULE_ALLOW ? "allow" : "deny");
@@ -466,6 +522,13 @@ config_format_rule(const struct rule *r, char *buf, size_t len)
 		fmt_cidrs(&f, &first, "from", r->from.cidrs, r->from.ncidrs);
 		if (r->from.internal)
 			fmt_item(&f, &first, "from", "internal");
+	}
+	if (r->has_user) {
+		first = 1;
+		if (r->users.any)
+			fmt_item(&f, &first, "user", "*");
+		for (i = 0; i < r->users.nnames; i++)
+			fmt_item(&f, &first, "user", r->users.names[i]);
 	}
 	if (r->has_to) {
 		first = 1;

@@ -9,7 +9,10 @@
 
 #include <netdb.h>
 #include <stdio.h>
+#include <crypt.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "addr.h"
@@ -105,6 +108,9 @@ fake_is_local(void *ctx, const struct addr *a)
 	return 0;
 }
 
+/* Rows before the user columns leave them out: zero is "no user". */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 struct row {
 	const char *config;
 	const char *client;   /* NULL: unknown */
@@ -117,7 +123,14 @@ struct row {
 	int calls;            /* resolver calls (0 or 1) */
 	int resolve_error;
 	const char *addrs;    /* "addr allow|deny LINE|-" joined by "; " */
+	const char *user;     /* the authenticated user, NULL: none */
+	int auth_needed;
 };
+
+/* Rules with users need an auth file; rows say AUTH for its line. */
+#define AUTH "auth_file " AUTH_PATH "\n"
+#define AUTH_PATH "/tmp/connectd-test-policy.users"
+
 
 static const struct row rows[] = {
 	/* The default policy. */
@@ -303,6 +316,49 @@ static const struct row rows[] = {
 	  NULL, 443, 1, 1, 1, 0, "93.184.216.34 allow 1" },
 	{ "allow from 2001:db8::/32,internal\n", "2001:db9::1", "example.com",
 	  NULL, 443, 0, 0, 0, 0, "" },
+	/* Users (issue 3): a rule with a user part matches authenticated
+	 * requests only; an allow rule that would match with credentials
+	 * makes a denial a 407 (auth_needed), a deny rule never does. The
+	 * auth file is on line 1, so rules start on line 2. */
+	{ AUTH "allow user alice to 93.184.216.34\n", "10.0.0.5",
+	  "93.184.216.34", NULL, 443, 1, 2, 0, 0, "93.184.216.34 allow 2",
+	  "alice", 0 },
+	{ AUTH "allow user alice to 93.184.216.34\n", "10.0.0.5",
+	  "93.184.216.34", NULL, 443, 0, 0, 0, 0, "93.184.216.34 deny -",
+	  NULL, 1 },
+	{ AUTH "allow user alice to 93.184.216.34\n", "10.0.0.5",
+	  "93.184.216.34", NULL, 443, 0, 0, 0, 0, "93.184.216.34 deny -",
+	  "bob", 0 },
+	{ AUTH "allow user * to .example.com\n", "10.0.0.5", "example.com",
+	  NULL, 443, 1, 2, 1, 0, "93.184.216.34 allow 2", "bob", 0 },
+	{ AUTH "allow user * to .example.com\n", "10.0.0.5", "example.com",
+	  NULL, 443, 0, 0, 0, 0, "", NULL, 1 },
+	/* The user rule does not cover the target: 403, not 407. */
+	{ AUTH "allow user * to .example.org\n", "10.0.0.5", "example.com",
+	  NULL, 443, 0, 0, 0, 0, "", NULL, 0 },
+	{ AUTH "allow user * port 443\n", "10.0.0.5", "example.com",
+	  NULL, 22, 0, 0, 0, 0, "", NULL, 0 },
+	/* A deny rule with users cannot be helped by credentials. */
+	{ AUTH "deny user bob to any\n", "10.0.0.5", "example.com",
+	  NULL, 443, 0, 0, 0, 0, "", NULL, 0 },
+	/* First match wins across user and plain rules. */
+	{ AUTH "deny to internal\nallow from internal user alice,bob to any "
+	  "port 443\n", "10.0.0.5", "localhost", NULL, 443, 0, 2, 1, 0,
+	  "127.0.0.1 deny 2; ::1 deny 2", "alice", 0 },
+	{ AUTH "deny to internal\nallow from internal user alice,bob to any "
+	  "port 443\n", "10.0.0.5", "example.com", NULL, 443, 1, 3, 1, 0,
+	  "93.184.216.34 allow 3", "bob", 0 },
+	{ AUTH "deny to internal\nallow from internal user alice,bob to any "
+	  "port 443\n", "10.0.0.5", "example.com", NULL, 443, 0, 0, 1, 0,
+	  "93.184.216.34 deny -", NULL, 1 },
+	{ AUTH "deny to internal\nallow from internal user alice,bob to any "
+	  "port 443\n", "192.0.2.1", "example.com", NULL, 443, 0, 0, 1, 0,
+	  "93.184.216.34 deny -", NULL, 0 },
+	/* An address rule with users resolves to tell 407 from 403. */
+	{ AUTH "allow user alice to 93.184.216.0/24\n", "10.0.0.5",
+	  "example.com", NULL, 443, 0, 0, 1, 0, "93.184.216.34 deny -", NULL, 1 },
+	{ AUTH "allow user alice to 10.0.0.0/8\n", "10.0.0.5",
+	  "example.com", NULL, 443, 0, 0, 1, 0, "93.184.216.34 deny -", NULL, 0 },
 };
 
 /* "addr allow|deny LINE|-; ..." for the addresses in out. */
@@ -341,6 +397,7 @@ run_row(size_t i, const struct row *row)
 	    err, sizeof(err)) != 0)
 		fail_msg("row %zu: %s", i, err);
 	memset(&in, 0, sizeof(in));
+	in.user = row->user;
 	in.has_client = row->client != NULL;
 	if (row->client != NULL)
 		in.client = parse_or_fail(row->client);
@@ -359,22 +416,31 @@ run_row(size_t i, const struct row *row)
 	    (out.rule != NULL ? out.rule->line : 0) != row->rule ||
 	    fake.calls != row->calls || out.resolved != row->calls ||
 	    out.resolve_error != row->resolve_error ||
+	    out.auth_needed != row->auth_needed ||
 	    strcmp(got, row->addrs) != 0)
 		fail_msg("row %zu (%s:%u): allowed %d rule %u calls %d resolved "
-		    "%d error %d addrs \"%s\"", i, row->host, row->port,
-		    out.allowed, out.rule != NULL ? out.rule->line : 0,
-		    fake.calls, out.resolved, out.resolve_error, got);
+		    "%d error %d auth_needed %d addrs \"%s\"", i, row->host,
+		    row->port, out.allowed, out.rule != NULL ? out.rule->line : 0,
+		    fake.calls, out.resolved, out.resolve_error, out.auth_needed,
+		    got);
 	config_free(&cfg);
 }
 
 static void
 test_policy_decide(void **state)
 {
+	FILE *f = fopen(AUTH_PATH, "w");
 	size_t i;
 
 	(void)state;
+	/* Who is in the file does not matter here: policy sees only the
+	 * user that main.c checked. */
+	assert_non_null(f);
+	fprintf(f, "alice:%s\n", crypt("secret", "$5$saltsalt$"));
+	fclose(f);
 	for (i = 0; i < NROWS(rows); i++)
 		run_row(i, &rows[i]);
+	unlink(AUTH_PATH);
 }
 
 /* Without a resolver or a local-address check (env NULL). */
