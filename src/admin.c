@@ -42,6 +42,14 @@ static void print_rule(const struct rule *r)
 	printf("%s  # %s:%u\n", text, r->file, r->line);
 }
 
+/* The credentials themselves are never printed, only that there are. */
+static void print_parent(const struct parent *par)
+{
+	printf(par->host_is_v6 ? "parent %s [%s]:%u%s  # %s:%u\n" :
+	       "parent %s %s:%u%s  # %s:%u\n", par->name, par->host, par->port,
+	       par->token ? " credentials (set)" : "", par->file, par->line);
+}
+
 int admin_check(const char *config_path)
 {
 	struct config cfg;
@@ -62,6 +70,8 @@ int admin_check(const char *config_path)
 	printf("realm \"%s\"\n", cfg.realm ? cfg.realm : CONFIG_DEFAULT_REALM);
 	if (cfg.auth_warning)
 		fprintf(stderr, "%s: warning: %s\n", cfg.auth.path, cfg.auth_warning);
+	for (i = 0; i < cfg.nparents; i++)
+		print_parent(&cfg.parents[i]);
 	for (i = 0; i < cfg.nrules; i++) {
 		print_rule(&cfg.rules[i]);
 		allows += cfg.rules[i].action == RULE_ALLOW;
@@ -91,21 +101,31 @@ static void print_address(const struct policy_address *pa)
 static void print_result(const struct policy_result *res)
 {
 	const char *type;
+	size_t i;
 	int status;
 
-	if (!res->allowed) {
+	if (!res->allowed && res->auth_needed) {
+		printf("result: 407 %s (a rule with users would match with "
+		       "valid credentials)\n", reply_reason(407));
+	} else if (!res->allowed) {
 		printf("result: 403 %s", reply_reason(403));
 		if (res->rule)
 			printf(" (%s:%u)\n", res->rule->file, res->rule->line);
 		else
 			printf(" (no rule matched)\n");
-	} else if (res->resolve_error) {
+	} else if (res->resolve_error && rule_allows_direct(res->rule)) {
 		status = resolve_error_status(res->resolve_error, &type);
 		printf("result: %d %s (%s: %s)\n", status, reply_reason(status),
 		       type, gai_strerror(res->resolve_error));
+	} else if (res->rule->has_via) {
+		printf("result: allowed by %s:%u; would go via", res->rule->file,
+		       res->rule->line);
+		for (i = 0; i < res->rule->via.n; i++)
+			printf("%s %s", i ? "," : "", res->rule->via.names[i]);
+		printf(" (in that order)\n");
 	} else {
-		printf("result: allowed by %s:%u; would connect to the allowed "
-		       "addresses in the order shown\n", res->rule->file, res->rule->line);
+		printf("result: allowed by %s:%u; would connect directly to the "
+		       "allowed addresses\n", res->rule->file, res->rule->line);
 	}
 }
 

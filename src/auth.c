@@ -640,3 +640,31 @@ void auth_file_free(struct auth_file *af)
 	free(af->path);
 	memset(af, 0, sizeof(*af));
 }
+
+size_t auth_basic_encode(const char *user_pass, size_t n, char *out,
+			 size_t outlen)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = (const unsigned char *)user_pass;
+	size_t i, o = 0, need = (n + 2) / 3 * 4;
+
+	if (outlen <= need)
+		return 0;
+	for (i = 0; i < n; i += 3) {
+		/* Three bytes (zero-padded) make four characters; '=' marks
+		 * the padding. */
+		unsigned long v = (unsigned long)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = alphabet[(v >> 18) & 63];
+		out[o++] = alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? alphabet[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? alphabet[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -31,6 +31,13 @@ enum auth_decode {
 enum auth_decode auth_basic_decode(const char *value, size_t len,
 				   struct credentials *out);
 
+/* Encodes "user:password" (n bytes) as the base64 token of a Basic
+ * Proxy-Authorization header, for connectd's own login to a parent.
+ * Returns the token's length, or 0 if out (outlen bytes, NUL included)
+ * is too small. */
+size_t auth_basic_encode(const char *user_pass, size_t n, char *out,
+			 size_t outlen);
+
 /* One htpasswd line "user:hash". */
 struct auth_entry {
 	char *user;

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "config_parser.h"
+#include "request.h"
 
 #define CONFIG_LINE_MAX 4096        /* bytes per line, without the LF */
 #define CONFIG_WORDS_MAX 16         /* a rule needs 7 */
@@ -349,6 +350,98 @@ config_realm(struct parser *p, const struct directive *d, char **argv,
 	return 0;
 }
 
+/* Reads the one "user:password" line of a parent's credentials file and
+ * keeps only its Basic token. The file is the admin's secret: it is read
+ * here, at start, and never echoed in a message. */
+static int
+config_parent_credentials(struct parser *p, struct parent *par,
+			  const char *name)
+{
+	char path[PATH_MAX], token[2 * 1024], *text;
+	size_t len, i;
+	int rc;
+
+	if (config_include_path(p->file, name, 0, path, sizeof(path)) == -1)
+		return config_error(p, "parent: path too long");
+	if ((rc = config_read_file(path, &text, &len)) != 0)
+		return config_error(p, "parent: cannot %s credentials file "
+		    "'%s': %s", rc == -1 ? "open" : "read", path, strerror(errno));
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			break;
+	rc = i < len || memchr(text, ':', len) == NULL || len == 0 ||
+	    auth_basic_encode(text, len, token, sizeof(token)) == 0;
+	explicit_bzero(text, len);
+	free(text);
+	if (rc)
+		return config_error(p, "parent: credentials file '%s' must hold "
+		    "one line user:password", path);
+	par->token = strdup(token);
+	explicit_bzero(token, sizeof(token));
+	return par->token == NULL ? config_error(p, "out of memory") : 0;
+}
+
+/* Whether s can name a parent: letters, digits, '-', '_'. */
+static int
+config_parent_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= 63 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n &&
+	    strcmp(s, "direct") != 0;
+}
+
+/* parent NAME HOST:PORT [credentials FILE]. HOST follows the request
+ * grammar: a name, an IPv4 address or a bracketed IPv6 address. */
+static int
+config_parent(struct parser *p, const struct directive *d, char **argv,
+	      int argc)
+{
+	struct config *cfg = p->cfg;
+	struct parent par, *grown;
+	struct request target;
+	size_t i;
+
+	(void)d;
+	if (argc != 3 && !(argc == 5 && strcmp(argv[3], "credentials") == 0))
+		return config_error(p, "parent: usage: parent NAME HOST:PORT "
+		    "[credentials FILE]");
+	if (!config_parent_name_ok(argv[1]))
+		return config_error(p, "parent: invalid name '%s' (letters, "
+		    "digits, '-' and '_'; not 'direct')", argv[1]);
+	for (i = 0; i < cfg->nparents; i++)
+		if (strcmp(cfg->parents[i].name, argv[1]) == 0)
+			return config_error(p, "parent: '%s' is already "
+			    "defined at %s:%u", argv[1], cfg->parents[i].file,
+			    cfg->parents[i].line);
+	if (request_parse_target(argv[2], strlen(argv[2]), &target) != 0)
+		return config_error(p, "parent: invalid address '%s' (expected "
+		    "host:port, with IPv6 in brackets)", argv[2]);
+	memset(&par, 0, sizeof(par));
+	par.file = p->file;
+	par.line = p->line;
+	par.port = target.port;
+	par.host_is_v6 = target.host_kind == HOST_IPV6;
+	if (argc == 5 && config_parent_credentials(p, &par, argv[4]) == -1)
+		return -1;
+	par.name = strdup(argv[1]);
+	par.host = strdup(target.host);
+	if (par.name == NULL || par.host == NULL ||
+	    (grown = config_grow(cfg->parents, cfg->nparents,
+	    sizeof(par))) == NULL) {
+		free(par.name);
+		free(par.host);
+		free(par.token);
+		return config_error(p, "out of memory");
+	}
+	cfg->parents = grown;
+	cfg->parents[cfg->nparents++] = par;
+	return 0;
+}
+
 /* allow|deny: the rule language lives in rule.c. */
 static int
 config_rule(struct parser *p, const struct directive *d, char **argv,
@@ -373,6 +466,7 @@ static const struct directive directives[] = {
 	{ "include", config_include, 1, "GLOB", 0, 0 },
 	{ "max_lifetime", config_duration, 1, "DURATION",
 	  offsetof(struct config, max_lifetime_ms), 0 },
+	{ "parent", config_parent, -1, NULL, 0, 0 },
 	{ "realm", config_realm, 1, "TEXT", 0, 0 },
 	{ "request_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, request_timeout_ms), 1 },
@@ -602,6 +696,17 @@ config_free(struct config *cfg)
 		free(cfg->files[i]);
 	free(cfg->files);
 	free(cfg->realm);
+	for (i = 0; i < cfg->nparents; i++) {
+		free(cfg->parents[i].name);
+		free(cfg->parents[i].host);
+		if (cfg->parents[i].token != NULL)
+			explicit_bzero(cfg->parents[i].token,
+			    strlen(cfg->parents[i].token));
+		free(cfg->parents[i].token);
+	}
+	free(cfg->parents);
+	cfg->parents = NULL;
+	cfg->nparents = 0;
 	if (cfg->has_auth)
 		auth_file_free(&cfg->auth);
 	cfg->rules = NULL;

@@ -57,9 +57,33 @@ struct user_set {
 	size_t nnames;
 };
 
-/* allow|deny [from ADDRS] [user NAMES] [to TARGETS] [port PORTS]. A
- * matcher left out matches everything (has_from = 0 is "from any"); a
- * rule with a user part matches authenticated requests only. */
+/* parent NAME HOST:PORT [credentials FILE]: a proxy to pass CONNECT on to. */
+struct parent {
+	char *name;
+	char *host;        /* name or literal text, without brackets */
+	int host_is_v6;    /* bracket it when writing host:port */
+	unsigned port;
+	char *token;       /* base64 of "user:password" for Basic, or NULL */
+	const char *file;  /* where it was declared */
+	unsigned line;
+};
+
+/* The "via" part: the routes to try in order. ROUTE_DIRECT stands for a
+ * direct connection; any other value indexes config.parents. A rule
+ * without a via part connects directly. */
+#define ROUTE_DIRECT ((size_t)-1)
+#define ROUTES_MAX 8
+
+struct route_list {
+	size_t items[ROUTES_MAX];
+	const char *names[ROUTES_MAX]; /* "direct" or the parent's name */
+	size_t n;
+};
+
+/* allow|deny [from ADDRS] [user NAMES] [to TARGETS] [port PORTS]
+ * [via ROUTES]. A matcher left out matches everything (has_from = 0 is
+ * "from any"); a rule with a user part matches authenticated requests
+ * only. via says how an allowed tunnel is made. */
 struct rule {
 	enum rule_action action;
 	const char *file;  /* owned by the config */
@@ -69,7 +93,12 @@ struct rule {
 	struct user_set users;
 	struct target_set to;
 	struct port_set ports;
+	int has_via;
+	struct route_list via;
 };
+
+/* Whether a rule lets connectd connect to the destination itself. */
+int rule_allows_direct(const struct rule *r);
 
 struct config {
 	unsigned request_timeout_ms;    /* whole request head; default 10 s */
@@ -86,6 +115,8 @@ struct config {
 	int has_auth;                   /* auth_file was given and loaded */
 	struct auth_file auth;
 	const char *auth_warning;       /* something -t should say about it */
+	struct parent *parents;
+	size_t nparents;
 };
 
 #define CONFIG_DEFAULT_REALM "connectd"

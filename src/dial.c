@@ -104,45 +104,41 @@ fail:
 	return -1;
 }
 
-/* Orders the allowed addresses: the resolver's first choice first, then
- * alternating families (RFC 8305's interleaving), so one broken family
- * costs a single attempt, not the whole budget. Returns the count. */
-static size_t dial_order(const struct policy_result *pr, const struct addr **order)
+/* Orders addresses: the resolver's first choice first, then alternating
+ * families (RFC 8305's interleaving), so one broken family costs a
+ * single attempt, not the whole budget. Returns the count. */
+static size_t dial_order(const struct addr *const *in, size_t n,
+			 const struct addr **order)
 {
 	const struct addr *v4[POLICY_ADDRS_MAX], *v6[POLICY_ADDRS_MAX];
-	size_t n4 = 0, n6 = 0, i4 = 0, i6 = 0, n = 0, i;
-	int want_v4;
+	size_t n4 = 0, n6 = 0, i4 = 0, i6 = 0, k = 0, i;
+	int want_v4 = n > 0 && addr_is_v4(in[0]);
 
-	for (i = 0; i < pr->naddrs; i++) {
-		if (!pr->addrs[i].allowed)
-			continue;
-		if (addr_is_v4(&pr->addrs[i].addr))
-			v4[n4++] = &pr->addrs[i].addr;
+	for (i = 0; i < n && i < POLICY_ADDRS_MAX; i++) {
+		if (addr_is_v4(in[i]))
+			v4[n4++] = in[i];
 		else
-			v6[n6++] = &pr->addrs[i].addr;
+			v6[n6++] = in[i];
 	}
-	for (i = 0; i < pr->naddrs && !pr->addrs[i].allowed; i++)
-		;
-	want_v4 = i < pr->naddrs && addr_is_v4(&pr->addrs[i].addr);
 	while (i4 < n4 || i6 < n6) {
 		if ((want_v4 && i4 < n4) || i6 == n6)
-			order[n++] = v4[i4++];
+			order[k++] = v4[i4++];
 		else
-			order[n++] = v6[i6++];
+			order[k++] = v6[i6++];
 		want_v4 = !want_v4;
 	}
-	return n;
+	return k;
 }
 
-int dial_connect(const struct policy_result *pr, unsigned port,
-		 unsigned timeout_ms, struct dial_result *out)
+/* Tries each address in order with its share of the time left. */
+static int dial_list(const struct addr *const *list, size_t count,
+		     unsigned port, long long deadline, struct dial_result *out)
 {
 	const struct addr *order[POLICY_ADDRS_MAX];
-	long long deadline = clock_now_ms() + timeout_ms;
-	size_t n = dial_order(pr, order), i;
+	size_t n = dial_order(list, count, order), i;
 
 	memset(out, 0, sizeof(*out));
-	dial_fail(out, EHOSTUNREACH); /* no allowed address at all */
+	dial_fail(out, EHOSTUNREACH); /* no address at all */
 	for (i = 0; i < n; i++) {
 		/* Each attempt gets its share of what is left, the last one
 		 * all of it. */
@@ -163,4 +159,29 @@ int dial_connect(const struct policy_result *pr, unsigned port,
 		dial_fail(out, error);
 	}
 	return -1;
+}
+
+int dial_addresses(const struct addr *addrs, size_t n, unsigned port,
+		   long long deadline, struct dial_result *out)
+{
+	const struct addr *list[POLICY_ADDRS_MAX];
+	size_t i;
+
+	for (i = 0; i < n && i < POLICY_ADDRS_MAX; i++)
+		list[i] = &addrs[i];
+	return dial_list(list, i, port, deadline, out);
+}
+
+int dial_connect(const struct policy_result *pr, unsigned port,
+		 long long deadline, struct dial_result *out)
+{
+	const struct addr *list[POLICY_ADDRS_MAX];
+	size_t i, n = 0;
+
+	/* An address a via-only rule allowed is for the parent to reach,
+	 * not for us. */
+	for (i = 0; i < pr->naddrs; i++)
+		if (pr->addrs[i].allowed && rule_allows_direct(pr->addrs[i].rule))
+			list[n++] = &pr->addrs[i].addr;
+	return dial_list(list, n, port, deadline, out);
 }

@@ -13,11 +13,17 @@ struct dial_result {
 	int error;                /* errno of the last failure */
 };
 
-/* Tries the allowed addresses of pr, alternating address families in the
- * resolver's order, each with a non-blocking connect and its share of
- * the time left in timeout_ms. Returns a connected, non-blocking socket
- * with TCP_NODELAY set, or -1 with out->status and out->error_type. */
+/* Tries the addresses of pr that a rule allowing direct connections
+ * allowed, alternating address families in the resolver's order, each
+ * with a non-blocking connect and its share of the time left until the
+ * absolute deadline (CLOCK_MONOTONIC ms). Returns a connected,
+ * non-blocking socket with TCP_NODELAY set, or -1 with out->status and
+ * out->error_type. */
 int dial_connect(const struct policy_result *pr, unsigned port,
-		 unsigned timeout_ms, struct dial_result *out);
+		 long long deadline, struct dial_result *out);
+
+/* The same for a list of addresses that need no policy (a parent's). */
+int dial_addresses(const struct addr *addrs, size_t n, unsigned port,
+		   long long deadline, struct dial_result *out);
 
 #endif

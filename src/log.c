@@ -154,7 +154,7 @@ size_t log_format(const struct log_record *r, char *buf, size_t len)
 		text_add(&t, "%s:%u", r->host, r->port);
 	text_add(&t, " addr=");
 	if (r->has_addr)
-		text_add_endpoint(&t, &r->addr, r->port);
+		text_add_endpoint(&t, &r->addr, r->addr_port);
 	else
 		text_add(&t, "-");
 	text_add(&t, " rule=");
@@ -173,6 +173,9 @@ size_t log_format(const struct log_record *r, char *buf, size_t len)
 	text_add_ms(&t, "connect_ms", r->connect_ms);
 	text_add_ms(&t, "total_ms", r->total_ms);
 	text_add(&t, " close=%s", r->close ? r->close : "-");
+	text_add(&t, " route=%s", r->route ? r->route : "-");
+	if (r->parent_status)
+		text_add(&t, " parent_status=%d", r->parent_status);
 	if (r->auth) {
 		/* The name is the client's, so it is cleaned like any
 		 * outside text: one record stays one parseable line. */
@@ -214,6 +217,8 @@ static void journal_record(const struct log_record *r, const char *line)
 			"CONNECTD_DOWN=%llu", r->down,
 			"CONNECTD_TOTAL_MS=%lld", r->total_ms,
 			"CONNECTD_CLOSE=%s", r->close ? r->close : "-",
+			"CONNECTD_ROUTE=%s", r->route ? r->route : "-",
+			"CONNECTD_PARENT_STATUS=%d", r->parent_status,
 			"CONNECTD_ERROR=%s", r->error ? r->error : "-",
 			"CONNECTD_AUTH=%s", r->auth ? r->auth : "-",
 			"CONNECTD_USER=%s", r->user ? r->user : "-",

@@ -22,6 +22,7 @@ struct log_record {
 	unsigned port;
 	int has_addr;              /* the address connected to */
 	struct addr addr;
+	unsigned addr_port;        /* the target's port, or a parent's */
 	const char *rule_file;
 	unsigned rule_line;
 	int status;                /* the HTTP status sent, 0 if none */
@@ -29,6 +30,8 @@ struct log_record {
 	unsigned long long down;   /* tunnel bytes server -> client */
 	long long resolve_ms, connect_ms, total_ms;
 	const char *close;         /* how the tunnel ended, NULL if none ran */
+	const char *route;         /* "direct" or the parent's name; NULL: none */
+	int parent_status;         /* the parent's answer, 0 if none */
 	const char *error;         /* RFC 9209 error type, or NULL */
 	const char *detail;        /* free text (a config error), or NULL */
 	int exit_code;

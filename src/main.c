@@ -3,6 +3,7 @@
  * supervisor (systemd, xinetd, inetd, tcpserver) accepted the connection
  * and handed it to us on fds 0 and 1; concurrency and connection limits
  * are its business. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "outcome.h"
+#include "parent.h"
 #include "policy.h"
 #include "relay.h"
 #include "reply.h"
@@ -47,6 +49,8 @@ struct session {
 	char user[AUTH_USER_MAX + 1]; /* the user the client named */
 	int authenticated;        /* user's credentials were checked good */
 	int server;               /* the upstream socket, or -1 */
+	struct parent_reply parent; /* a parent's answer and what followed it */
+	char detail[256];         /* free text for the log record */
 	long long start;
 	int status;               /* the HTTP status answered (0: none) */
 	int logged;               /* the record already went out (a 407 the
@@ -157,8 +161,6 @@ static int check_policy(struct session *s)
 	struct policy_input in = { 0 };
 	struct policy_env env;
 	long long t0 = clock_now_ms();
-	const char *type;
-	int status;
 
 	in.has_client = s->rec.has_client;
 	in.client = s->rec.client;
@@ -179,10 +181,6 @@ static int check_policy(struct session *s)
 		return fail(s, HTTP_PROXY_AUTH_REQUIRED, OUTCOME_AUTH, NULL);
 	if (!s->verdict.allowed)
 		return fail(s, HTTP_FORBIDDEN, OUTCOME_DENIED, "http_request_denied");
-	if (s->verdict.resolve_error) {
-		status = resolve_error_status(s->verdict.resolve_error, &type);
-		return fail(s, status, OUTCOME_DNS, type);
-	}
 	return 0;
 }
 
@@ -222,22 +220,124 @@ static int check_access(struct session *s)
 	}
 }
 
-/* 3. Connect to an allowed address within connect_timeout. */
-static int connect_upstream(struct session *s)
+/* 3a. Directly: to the addresses the rules allowed, from the one lookup. */
+static int connect_direct(struct session *s, long long deadline)
 {
 	struct dial_result dr;
 	long long t0 = clock_now_ms();
+	const char *type;
+	int status;
 
-	s->server = dial_connect(&s->verdict, s->req.port,
-				 s->cfg.connect_timeout_ms, &dr);
+	s->rec.route = "direct";
+	if (s->verdict.resolve_error) {
+		status = resolve_error_status(s->verdict.resolve_error, &type);
+		return fail(s, status, OUTCOME_DNS, type);
+	}
+	s->server = dial_connect(&s->verdict, s->req.port, deadline, &dr);
 	s->rec.connect_ms = clock_now_ms() - t0;
 	s->rec.has_addr = dr.tried > 0;
 	s->rec.addr = dr.addr;
+	s->rec.addr_port = s->req.port;
 	if (s->server < 0)
 		return fail(s, dr.status, dr.status == HTTP_GATEWAY_TIMEOUT ?
 			    OUTCOME_CONNECT_TIMEOUT : OUTCOME_CONNECT_FAILED,
 			    dr.error_type);
 	return 0;
+}
+
+/* Sends our own CONNECT to the parent on fd and reads its answer (D8:
+ * nothing of the client's request goes along). Returns 0 for a 2xx. */
+static int parent_ask(struct session *s, const struct parent *par, int fd,
+		      long long deadline)
+{
+	char request[PARENT_RESPONSE_MAX];
+	size_t len;
+	int rc;
+
+	len = parent_format_request(request, sizeof(request), s->req.host,
+				    s->req.host_kind == HOST_IPV6, s->req.port,
+				    par->token);
+	rc = len ? parent_handshake(fd, request, len, deadline, &s->parent) : -1;
+	explicit_bzero(request, sizeof(request)); /* it may hold our password */
+	if (rc < 0)
+		return fail(s, errno == ETIMEDOUT ? HTTP_GATEWAY_TIMEOUT :
+			    HTTP_BAD_GATEWAY, OUTCOME_PARENT, errno == ETIMEDOUT ?
+			    "connection_timeout" : errno == EPROTO ?
+			    "http_protocol_error" : "connection_terminated");
+	s->rec.parent_status = s->parent.status;
+	if (s->parent.status >= 200 && s->parent.status <= 299)
+		return 0;
+	if (s->parent.status == HTTP_PROXY_AUTH_REQUIRED) {
+		/* Its challenge is for us, not for our client (RFC 9110
+		 * section 11.7.1). */
+		snprintf(s->detail, sizeof(s->detail), "parent %s wants "
+			 "credentials: give it 'credentials FILE'", par->name);
+		s->rec.detail = s->detail;
+		return fail(s, HTTP_BAD_GATEWAY, OUTCOME_PARENT,
+			    "proxy_internal_error");
+	}
+	/* Any other answer is passed on, without its body. */
+	return fail(s, s->parent.status, OUTCOME_PARENT, NULL);
+}
+
+/* 3b. Through a parent: its address is configuration, looked up here and
+ * not subject to the rules; the destination name goes to it unresolved. */
+static int connect_parent(struct session *s, const struct parent *par,
+			  long long deadline)
+{
+	struct addr addrs[POLICY_ADDRS_MAX];
+	struct dial_result dr;
+	long long t0 = clock_now_ms();
+	size_t n;
+	int fd;
+
+	s->rec.route = par->name;
+	s->rec.parent_status = 0;
+	if (resolve_host(par->host, addrs, POLICY_ADDRS_MAX, &n) != 0)
+		return fail(s, HTTP_BAD_GATEWAY, OUTCOME_PARENT, "dns_error");
+	fd = dial_addresses(addrs, n, par->port, deadline, &dr);
+	s->rec.has_addr = dr.tried > 0;
+	s->rec.addr = dr.addr;
+	s->rec.addr_port = par->port;
+	if (fd < 0)
+		return fail(s, dr.status, OUTCOME_PARENT, dr.error_type);
+	if (parent_ask(s, par, fd, deadline) < 0) {
+		close(fd);
+		return -1;
+	}
+	s->rec.connect_ms = clock_now_ms() - t0;
+	s->server = fd;
+	return 0;
+}
+
+/* Whether the next route may be tried: not after a parent's own 4xx
+ * answer, which is a decision, not a failure. */
+static int may_fail_over(const struct session *s)
+{
+	int st = s->rec.parent_status;
+
+	return !(st >= 400 && st <= 499 && st != HTTP_PROXY_AUTH_REQUIRED);
+}
+
+/* 3. Connect, directly or through the parents the deciding rule names,
+ * in order, all within one connect_timeout. */
+static int connect_upstream(struct session *s)
+{
+	const struct rule *r = s->verdict.rule;
+	long long deadline = clock_now_ms() + s->cfg.connect_timeout_ms;
+	size_t i, route;
+
+	if (!r->has_via)
+		return connect_direct(s, deadline);
+	for (i = 0; i < r->via.n; i++) {
+		route = r->via.items[i];
+		if ((route == ROUTE_DIRECT ? connect_direct(s, deadline) :
+		     connect_parent(s, &s->cfg.parents[route], deadline)) == 0)
+			return 0;
+		if (!may_fail_over(s) || clock_left_ms(deadline) == 0)
+			break;
+	}
+	return -1;
 }
 
 /* 4. Answer 200, only now that the upstream connection exists. */
@@ -253,17 +353,21 @@ static int answer(struct session *s)
 }
 
 /* 5. Relay until the tunnel ends; bytes that came with the request go
- * first (the draft's section 3.3). */
+ * first (the draft's section 3.3), and so do the destination's bytes
+ * that came with a parent's answer (R83). */
 static void relay(struct session *s)
 {
 	struct relay_limits limits = {
 		s->cfg.idle_timeout_ms, s->cfg.max_lifetime_ms,
 		s->cfg.half_close, s->cfg.half_close_timeout_ms,
 	};
+	struct relay_pending pending = {
+		s->in.data + s->in.head_len, s->in.len - s->in.head_len,
+		s->parent.data, s->parent.ndata,
+	};
 	struct relay_stats stats;
 
-	relay_run(0, 1, s->server, s->in.data + s->in.head_len,
-		  s->in.len - s->in.head_len, &limits, &stats);
+	relay_run(0, 1, s->server, &pending, &limits, &stats);
 	s->rec.up = stats.up;
 	s->rec.down = stats.down;
 	s->rec.close = stats.close;

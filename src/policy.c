@@ -325,7 +325,10 @@ policy_decide(const struct config *cfg, const struct policy_input *in,
 		if (policy_apply(&e, r))
 			break;
 	}
-	if (e.name_rule != NULL && e.name_rule->action == RULE_ALLOW)
+	/* A name handed to parents only is theirs to resolve: it may exist
+	 * only in their DNS. */
+	if (e.name_rule != NULL && e.name_rule->action == RULE_ALLOW &&
+	    rule_allows_direct(e.name_rule))
 		policy_allow_name(&e);
 	policy_summarise(&e);
 	out->auth_needed = !out->allowed && e.auth_would_help;

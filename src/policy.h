@@ -58,7 +58,8 @@ struct policy_result {
  * 0, addrs holds every address looked at and the allowed ones are those
  * to connect to, in the resolver's order. Names are always resolved
  * before an allowed result comes back, so the caller never looks up
- * again. */
+ * again, unless the deciding rule routes only through parents (via
+ * without direct): then the name goes to the parent unresolved. */
 void policy_decide(const struct config *cfg, const struct policy_input *in,
 		   const struct policy_env *env, struct policy_result *out);
 

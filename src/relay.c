@@ -229,8 +229,17 @@ static void flow_init(struct flow *f, int from, int to, char *buf,
 	f->to_reset = to_reset;
 }
 
+/* Puts bytes that arrived before the tunnel into a flow's buffer. */
+static void flow_preload(struct flow *f, const char *data, size_t n)
+{
+	if (n > RELAY_BUFFER_SIZE)
+		n = RELAY_BUFFER_SIZE; /* cannot happen: heads are smaller */
+	memcpy(f->buf, data, n);
+	f->len = n;
+}
+
 void relay_run(int client_in, int client_out, int server,
-	       const char *pending, size_t npending,
+	       const struct relay_pending *pending,
 	       const struct relay_limits *limits, struct relay_stats *stats)
 {
 	struct relay r;
@@ -247,10 +256,8 @@ void relay_run(int client_in, int client_out, int server,
 	r.start = r.last_activity = clock_now_ms();
 	client_fd_prepare(client_in);
 	client_fd_prepare(client_out);
-	if (npending > RELAY_BUFFER_SIZE)
-		npending = RELAY_BUFFER_SIZE; /* cannot happen: the head buffer is smaller */
-	memcpy(up_buf, pending, npending);
-	r.up.len = npending;
+	flow_preload(&r.up, pending->up, pending->nup);
+	flow_preload(&r.down, pending->down, pending->ndown);
 	while (!r.ended) {
 		if (relay_wait(&r, &rd, &wr) <= 0)
 			continue;

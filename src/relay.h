@@ -26,12 +26,22 @@ struct relay_stats {
 	int outcome;              /* enum outcome */
 };
 
+/* Bytes that were read before the tunnel began: the client's, sent with
+ * its request, and the destination's, which came with a parent's answer.
+ * Each is at most RELAY_BUFFER_SIZE. */
+struct relay_pending {
+	const char *up;
+	size_t nup;
+	const char *down;
+	size_t ndown;
+};
+
 /* Relays between the client (read client_in, write client_out: one
- * socket, or two pipes) and the connected server socket. pending holds
- * client bytes that arrived with the request; they go first. Returns when
- * the tunnel is over; the caller exits, which closes everything. */
+ * socket, or two pipes) and the connected server socket; the pending
+ * bytes go first. Returns when the tunnel is over; the caller exits,
+ * which closes everything. */
 void relay_run(int client_in, int client_out, int server,
-	       const char *pending, size_t npending,
+	       const struct relay_pending *pending,
 	       const struct relay_limits *limits, struct relay_stats *stats);
 
 #endif

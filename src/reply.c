@@ -51,12 +51,17 @@ static const struct status_text *status_find(int status)
 {
 	size_t i;
 
+	/* Statuses of our own are in the table; any other is a parent's
+	 * answer passed on (R85), described by its class alone. */
+	static const struct status_text parent_4xx = { 0, "Refused by Parent Proxy",
+		NULL, "The parent proxy refused the tunnel.\n" };
+	static const struct status_text parent_5xx = { 0, "Parent Proxy Error",
+		NULL, "The parent proxy could not make the tunnel.\n" };
+
 	for (i = 0; i < sizeof(status_table) / sizeof(status_table[0]); i++)
 		if (status_table[i].status == status)
 			return &status_table[i];
-	/* A status we never meant to send is our own fault: say 500. */
-	return status == HTTP_INTERNAL_ERROR ? &status_table[0]
-					     : status_find(HTTP_INTERNAL_ERROR);
+	return status < 500 ? &parent_4xx : &parent_5xx;
 }
 
 const char *reply_reason(int status)

@@ -643,6 +643,14 @@ int request_read(int fd, long long deadline_ms, struct request_buffer *buf)
 	}
 }
 
+int request_parse_target(const char *s, size_t n, struct request *req)
+{
+	memset(req, 0, sizeof(*req));
+	if (n > REQUEST_TARGET_MAX)
+		return HTTP_URI_TOO_LONG;
+	return authority_parse(s, n, 1, req);
+}
+
 void request_buffer_consume(struct request_buffer *buf)
 {
 	size_t head = buf->head_len;

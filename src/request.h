@@ -45,6 +45,12 @@ size_t request_head_end(const char *buf, size_t len);
  * than 1. */
 int request_parse(const char *head, size_t len, struct request *req);
 
+/* Parses an authority-form target "host:port" alone (n bytes of s),
+ * filling host, host_kind, literal and port of req. Returns 0 or an HTTP
+ * status. The config uses it, so that a parent's address follows the
+ * very grammar requests do. */
+int request_parse_target(const char *s, size_t n, struct request *req);
+
 /* The status for a head that filled REQUEST_HEAD_MAX bytes without ending:
  * 414 when the request line itself is unfinished and too long, 501 for an
  * overlong method, the request line's own error if it has one, else 431. */

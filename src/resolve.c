@@ -7,15 +7,13 @@
 #include "http.h"
 #include "resolve.h"
 
-/* Resolves host once. Duplicates (getaddrinfo repeats addresses per
- * socket type on some libcs) are dropped. Returns 0 or an EAI_* code. */
-static int resolve_name(void *ctx, const char *host, struct addr *out,
-			size_t max, size_t *n)
+/* Duplicates (getaddrinfo repeats addresses per socket type on some
+ * libcs) are dropped. */
+int resolve_host(const char *host, struct addr *out, size_t max, size_t *n)
 {
 	struct addrinfo hints, *res, *ai;
 	int rc;
 
-	(void)ctx;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -36,6 +34,13 @@ static int resolve_name(void *ctx, const char *host, struct addr *out,
 	}
 	freeaddrinfo(res);
 	return *n ? 0 : EAI_NONAME;
+}
+
+static int resolve_name(void *ctx, const char *host, struct addr *out,
+			size_t max, size_t *n)
+{
+	(void)ctx;
+	return resolve_host(host, out, max, n);
 }
 
 #define LOCAL_ADDRS_MAX 64

@@ -8,6 +8,10 @@
 #include "addr.h"
 #include "policy.h"
 
+/* Looks host up once (getaddrinfo). Returns 0 with up to max addresses
+ * in out, or an EAI_* code. */
+int resolve_host(const char *host, struct addr *out, size_t max, size_t *n);
+
 /* Fills env with the real resolver and local-address check. */
 void resolve_env(struct policy_env *env);
 

@@ -15,7 +15,7 @@
 	"0123456789-_"
 
 /* The names a rule clause may start with, for the error message. */
-#define CLAUSE_NAMES "from, user, to or port"
+#define CLAUSE_NAMES "from, user, to, port or via"
 
 struct clause {
 	const char *name;
@@ -344,6 +344,56 @@ config_rule_user(struct parser *p, struct rule *r, char *list)
 	return config_each_item(p, "user", list, r, config_user_item);
 }
 
+/* One "via" item: "direct" or the name of a parent declared above. */
+static int
+config_via_item(struct parser *p, struct rule *r, char *s)
+{
+	const struct config *cfg = p->cfg;
+	size_t i, route = ROUTE_DIRECT;
+
+	if (strcmp(s, "direct") != 0) {
+		for (i = 0; i < cfg->nparents; i++)
+			if (strcmp(cfg->parents[i].name, s) == 0)
+				break;
+		if (i == cfg->nparents)
+			return config_error(p, "via: unknown parent '%s' (declare "
+			    "it with parent NAME HOST:PORT above the rule)", s);
+		route = i;
+	}
+	for (i = 0; i < r->via.n; i++)
+		if (r->via.items[i] == route)
+			return config_error(p, "via: '%s' is listed twice", s);
+	if (r->via.n == ROUTES_MAX)
+		return config_error(p, "via: at most %d routes", ROUTES_MAX);
+	r->via.names[r->via.n] = route == ROUTE_DIRECT ? "direct" :
+	    cfg->parents[route].name;
+	r->via.items[r->via.n++] = route;
+	return 0;
+}
+
+/* via ROUTES */
+static int
+config_rule_via(struct parser *p, struct rule *r, char *list)
+{
+	r->has_via = 1;
+	if (r->action == RULE_DENY)
+		return config_error(p, "via: a deny rule makes no tunnel");
+	return config_each_item(p, "via", list, r, config_via_item);
+}
+
+int
+rule_allows_direct(const struct rule *r)
+{
+	size_t i;
+
+	if (!r->has_via)
+		return 1;
+	for (i = 0; i < r->via.n; i++)
+		if (r->via.items[i] == ROUTE_DIRECT)
+			return 1;
+	return 0;
+}
+
 /* The rule clauses: one row, one parse function and fields in struct
  * rule for each matcher. */
 static const struct clause clauses[] = {
@@ -351,6 +401,7 @@ static const struct clause clauses[] = {
 	{ "user", config_rule_user },
 	{ "to", config_rule_to },
 	{ "port", config_rule_port },
+	{ "via", config_rule_via },
 };
 
 void
@@ -505,7 +556,7 @@ fmt_ports(struct fmt *f, const struct port_set *ports)
 	}
 }
 
-/* Clauses in the order from, user, to, port; in each list any first, then
+/* Clauses in the order from, user, to, port, via; in each list any first, then
  * names, then addresses, then internal. */
 size_t
 config_format_rule(const struct rule *r, char *buf, size_t len)
@@ -541,6 +592,11 @@ config_format_rule(const struct rule *r, char *buf, size_t len)
 	}
 	if (r->has_port)
 		fmt_ports(&f, &r->ports);
+	if (r->has_via) {
+		first = 1;
+		for (i = 0; i < r->via.n; i++)
+			fmt_item(&f, &first, "via", r->via.names[i]);
+	}
 	if (len > 0)
 		buf[f.need < len ? f.need : len - 1] = '\0';
 	return f.need;

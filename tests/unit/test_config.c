@@ -166,7 +166,25 @@ static const struct {
 	{ "allow user bob",
 	  "test.conf:1: user: no auth_file is configured to check users against" },
 	{ "allow via corp",
-	  "test.conf:1: unknown rule clause 'via' (expected from, user, to or port)" },
+	  "test.conf:1: via: unknown parent 'corp' (declare it with parent NAME HOST:PORT above the rule)" },
+	{ "allow over corp",
+	  "test.conf:1: unknown rule clause 'over' (expected from, user, to, port or via)" },
+	{ "parent corp proxy.example:3128\ndeny via corp",
+	  "test.conf:2: via: a deny rule makes no tunnel" },
+	{ "parent corp proxy.example:3128\nallow via corp,corp",
+	  "test.conf:2: via: 'corp' is listed twice" },
+	{ "parent corp proxy.example:3128\nparent corp other.example:3128",
+	  "test.conf:2: parent: 'corp' is already defined at test.conf:1" },
+	{ "parent corp proxy.example",
+	  "test.conf:1: parent: invalid address 'proxy.example' (expected host:port, with IPv6 in brackets)" },
+	{ "parent corp ::1:3128",
+	  "test.conf:1: parent: invalid address '::1:3128' (expected host:port, with IPv6 in brackets)" },
+	{ "parent direct proxy.example:3128",
+	  "test.conf:1: parent: invalid name 'direct' (letters, digits, '-' and '_'; not 'direct')" },
+	{ "parent corp proxy.example:3128 creds x",
+	  "test.conf:1: parent: usage: parent NAME HOST:PORT [credentials FILE]" },
+	{ "parent corp proxy.example:3128 credentials /nonexistent",
+	  "test.conf:1: parent: cannot open credentials file '/nonexistent': No such file or directory" },
 	{ "allow user bob:x",
 	  "test.conf:1: user: invalid user name 'bob:x'" },
 	{ "allow user a,,b",
@@ -178,11 +196,11 @@ static const struct {
 	{ "auth_file /nonexistent/users",
 	  "test.conf:1: auth_file: /nonexistent/users: cannot open: No such file or directory" },
 	{ "deny via parent",
-	  "test.conf:1: unknown rule clause 'via' (expected from, user, to or port)" },
+	  "test.conf:1: via: a deny rule makes no tunnel" },
 	{ "allow to a.com b.com",
-	  "test.conf:1: unknown rule clause 'b.com' (expected from, user, to or port)" },
+	  "test.conf:1: unknown rule clause 'b.com' (expected from, user, to, port or via)" },
 	{ "allow To a.com",
-	  "test.conf:1: unknown rule clause 'To' (expected from, user, to or port)" },
+	  "test.conf:1: unknown rule clause 'To' (expected from, user, to, port or via)" },
 	{ "allow to a.com to b.com",
 	  "test.conf:1: allow: 'to' given twice in one rule" },
 	{ "deny from any port 1 from internal",
@@ -422,6 +440,31 @@ static const struct {
 	{ "deny to 64:ff9b::/96,fe80::/10", "deny to 64:ff9b::/96,fe80::/10" },
 	{ "  deny   to   a.com   # why", "deny to a.com" },
 };
+
+/* via needs its parents declared first, so it gets its own test. */
+static void
+test_format_via(void **state)
+{
+	static const char text[] = "parent corp1 proxy.corp.example:3128\n"
+	    "parent v6 [2001:db8::8]:8080\n"
+	    "allow to .corp.example port 443 via corp1,v6,direct\n";
+	char err[CONFIG_ERROR_MAX], got[512];
+	struct config cfg;
+
+	(void)state;
+	if (parse(text, &cfg, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nparents, 2);
+	assert_string_equal(cfg.parents[1].host, "2001:db8::8");
+	assert_int_equal(cfg.parents[1].host_is_v6, 1);
+	assert_int_equal(cfg.parents[1].port, 8080);
+	assert_null(cfg.parents[0].token);
+	config_format_rule(&cfg.rules[0], got, sizeof(got));
+	assert_string_equal(got, "allow to .corp.example port 443 via "
+	    "corp1,v6,direct");
+	assert_int_equal(rule_allows_direct(&cfg.rules[0]), 1);
+	config_free(&cfg);
+}
 
 static void
 test_format_rule(void **state)
@@ -746,6 +789,7 @@ main(void)
 		cmocka_unit_test(test_errors_binary),
 		cmocka_unit_test(test_error_resets),
 		cmocka_unit_test(test_format_rule),
+		cmocka_unit_test(test_format_via),
 		cmocka_unit_test(test_format_truncated),
 		cmocka_unit_test(test_rule_fields),
 	};
