@@ -130,6 +130,7 @@ struct row {
 /* Rules with users need an auth file; rows say AUTH for its line. */
 #define AUTH "auth_file " AUTH_PATH "\n"
 #define AUTH_PATH "/tmp/connectd-test-policy.users"
+#define PARENT "parent corp proxy.corp.example:3128\n"
 
 
 static const struct row rows[] = {
@@ -359,6 +360,23 @@ static const struct row rows[] = {
 	  "example.com", NULL, 443, 0, 0, 1, 0, "93.184.216.34 deny -", NULL, 1 },
 	{ AUTH "allow user alice to 10.0.0.0/8\n", "10.0.0.5",
 	  "example.com", NULL, 443, 0, 0, 1, 0, "93.184.216.34 deny -", NULL, 0 },
+	/* Parents (issue 4): line 1 declares the parent. A via-only rule
+	 * decided by name leaves the name unresolved for the parent; address
+	 * matchers still resolve first, so deny to internal holds. */
+	{ PARENT "allow to .corp.example via corp\n", "10.0.0.5",
+	  "www.corp.example", NULL, 443, 1, 2, 0, 0, "" },
+	{ PARENT "deny to internal\nallow to any via corp\n", "10.0.0.5",
+	  "internal.corp", NULL, 443, 0, 2, 1, 0, "10.1.2.3 deny 2" },
+	{ PARENT "deny to internal\nallow to any via corp\n", "10.0.0.5",
+	  "nxdomain.example", NULL, 443, 1, 3, 1, EAI_NONAME, "" },
+	{ PARENT "deny to internal\nallow to any via corp\n", "10.0.0.5",
+	  "example.com", NULL, 443, 1, 3, 1, 0, "93.184.216.34 allow 3" },
+	/* via with direct: the name is resolved for the direct route. */
+	{ PARENT "allow to .example.com via corp,direct\n", "10.0.0.5",
+	  "example.com", NULL, 443, 1, 2, 1, 0, "93.184.216.34 allow 2" },
+	{ PARENT "allow to 93.184.216.0/24\nallow to any via corp\n",
+	  "10.0.0.5", "mixed.example", NULL, 443, 1, 2, 1, 0,
+	  "93.184.216.34 allow 2; 127.0.0.1 allow 3" },
 };
 
 /* "addr allow|deny LINE|-; ..." for the addresses in out. */
