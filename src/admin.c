@@ -42,6 +42,20 @@ static void print_rule(const struct rule *r)
 	printf("%s  # %s:%u\n", text, r->file, r->line);
 }
 
+/* proxy_protocol in the rule printer's words: a scratch rule with only
+ * a from part prints as "allow from ...". */
+static void print_proxy_protocol(const struct config *cfg)
+{
+	struct rule r;
+	char text[1024];
+
+	memset(&r, 0, sizeof(r));
+	r.has_from = 1;
+	r.from = cfg->proxy_protocol_from;
+	config_format_rule(&r, text, sizeof(text));
+	printf("proxy_protocol%s\n", text + strlen("allow"));
+}
+
 /* The credentials themselves are never printed, only that there are. */
 static void print_parent(const struct parent *par)
 {
@@ -72,6 +86,8 @@ int admin_check(const char *config_path)
 		fprintf(stderr, "%s: warning: %s\n", cfg.auth.path, cfg.auth_warning);
 	for (i = 0; i < cfg.nparents; i++)
 		print_parent(&cfg.parents[i]);
+	if (cfg.has_proxy_protocol)
+		print_proxy_protocol(&cfg);
 	for (i = 0; i < cfg.nrules; i++) {
 		print_rule(&cfg.rules[i]);
 		allows += cfg.rules[i].action == RULE_ALLOW;

@@ -442,6 +442,27 @@ config_parent(struct parser *p, const struct directive *d, char **argv,
 	return 0;
 }
 
+/* proxy_protocol from ADDRS: the load balancers whose connections start
+ * with a PROXY header. Never guessed: from these peers the header is
+ * required, from any other it is just a bad request. */
+static int
+config_proxy_protocol(struct parser *p, const struct directive *d,
+		      char **argv, int argc)
+{
+	struct config *cfg = p->cfg;
+
+	(void)d;
+	if (argc != 3 || strcmp(argv[1], "from") != 0)
+		return config_error(p, "proxy_protocol: usage: proxy_protocol "
+		    "from ADDRS");
+	if (cfg->has_proxy_protocol)
+		return config_error(p, "proxy_protocol: given twice (list every "
+		    "load balancer in one line)");
+	cfg->has_proxy_protocol = 1;
+	return rule_parse_addr_set(p, "proxy_protocol", argv[2],
+	    &cfg->proxy_protocol_from);
+}
+
 /* allow|deny: the rule language lives in rule.c. */
 static int
 config_rule(struct parser *p, const struct directive *d, char **argv,
@@ -467,6 +488,7 @@ static const struct directive directives[] = {
 	{ "max_lifetime", config_duration, 1, "DURATION",
 	  offsetof(struct config, max_lifetime_ms), 0 },
 	{ "parent", config_parent, -1, NULL, 0, 0 },
+	{ "proxy_protocol", config_proxy_protocol, -1, NULL, 0, 0 },
 	{ "realm", config_realm, 1, "TEXT", 0, 0 },
 	{ "request_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, request_timeout_ms), 1 },
@@ -705,6 +727,9 @@ config_free(struct config *cfg)
 		free(cfg->parents[i].token);
 	}
 	free(cfg->parents);
+	free(cfg->proxy_protocol_from.cidrs);
+	memset(&cfg->proxy_protocol_from, 0, sizeof(cfg->proxy_protocol_from));
+	cfg->has_proxy_protocol = 0;
 	cfg->parents = NULL;
 	cfg->nparents = 0;
 	if (cfg->has_auth)

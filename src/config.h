@@ -117,6 +117,10 @@ struct config {
 	const char *auth_warning;       /* something -t should say about it */
 	struct parent *parents;
 	size_t nparents;
+	/* proxy_protocol from ADDRS: peers that must send a PROXY header
+	 * (trusted load balancers); nobody else may. */
+	int has_proxy_protocol;
+	struct addr_set proxy_protocol_from;
 };
 
 #define CONFIG_DEFAULT_REALM "connectd"

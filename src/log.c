@@ -174,6 +174,10 @@ size_t log_format(const struct log_record *r, char *buf, size_t len)
 	text_add_ms(&t, "total_ms", r->total_ms);
 	text_add(&t, " close=%s", r->close ? r->close : "-");
 	text_add(&t, " route=%s", r->route ? r->route : "-");
+	if (r->has_balancer) {
+		text_add(&t, " balancer=");
+		text_add_endpoint(&t, &r->balancer, r->balancer_port);
+	}
 	if (r->parent_status)
 		text_add(&t, " parent_status=%d", r->parent_status);
 	if (r->auth) {

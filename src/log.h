@@ -15,6 +15,9 @@ struct log_record {
 	int has_client;
 	struct addr client;
 	unsigned client_port;
+	int has_balancer;          /* client came from a PROXY header; */
+	struct addr balancer;      /* the load balancer that sent it */
+	unsigned balancer_port;
 	const char *user;          /* the user name the client gave, or NULL */
 	const char *auth;          /* "ok", "fail" or NULL (no credentials) */
 	const char *host;          /* requested host (no brackets) */

@@ -20,6 +20,7 @@
 #include "outcome.h"
 #include "parent.h"
 #include "policy.h"
+#include "proxyproto.h"
 #include "relay.h"
 #include "reply.h"
 #include "request.h"
@@ -88,6 +89,35 @@ static void session_start(struct session *s, const char *config_path)
 		config_defaults(&s->cfg);
 	}
 	s->rec.has_client = conn_client(&s->rec.client, &s->rec.client_port) == 0;
+}
+
+/* 0. A trusted load balancer's PROXY header, when the config expects one
+ * from this peer: the address in it is the client for every rule and the
+ * log (R13); the balancer's own is kept for the record. A bad, partial or
+ * slow header closes the connection with no answer and no connect (R6). */
+static int read_proxy_header(struct session *s)
+{
+	struct policy_env env;
+	struct proxy_header h;
+
+	resolve_env(&env);
+	if (!s->cfg.has_proxy_protocol || !s->rec.has_client ||
+	    !policy_addr_in_set(&s->cfg.proxy_protocol_from, &s->rec.client, &env))
+		return 0;
+	if (proxyproto_read(0, s->start + s->cfg.request_timeout_ms, &s->in, &h) < 0) {
+		s->outcome = OUTCOME_BAD_REQUEST;
+		s->rec.error = errno == ETIMEDOUT ? "proxy_protocol_timeout" :
+			       "proxy_protocol_error";
+		return -1;
+	}
+	if (!h.has_addresses)
+		return 0; /* LOCAL or UNKNOWN: the balancer speaks for itself */
+	s->rec.has_balancer = 1;
+	s->rec.balancer = s->rec.client;
+	s->rec.balancer_port = s->rec.client_port;
+	s->rec.client = h.src;
+	s->rec.client_port = h.src_port;
+	return 0;
 }
 
 static int status_outcome(int status)
@@ -415,7 +445,8 @@ static int serve(const char *config_path)
 	struct session s;
 
 	session_start(&s, config_path);
-	if (read_request(&s) == 0 && check_access(&s) == 0 &&
+	if (read_proxy_header(&s) == 0 && read_request(&s) == 0 &&
+	    check_access(&s) == 0 &&
 	    connect_upstream(&s) == 0 && answer(&s) == 0)
 		relay(&s);
 	return finish(&s);

@@ -90,19 +90,24 @@ policy_internal(const struct policy_env *env, const struct addr *a)
 	    policy_is_local(env, a);
 }
 
+int
+policy_addr_in_set(const struct addr_set *set, const struct addr *a,
+		   const struct policy_env *env)
+{
+	return set->any || (set->internal && policy_internal(env, a)) ||
+	    policy_in_cidrs(set->cidrs, set->ncidrs, a);
+}
+
 /* Whether the rule's from part admits the client. An unknown client is
  * matched only by a rule without a from part, or "from any". */
 static int
 policy_from_matches(const struct rule *r, const struct eval *e)
 {
-	const struct addr *client = &e->in->client;
-
 	if (!r->has_from || r->from.any)
 		return 1;
 	if (!e->in->has_client)
 		return 0;
-	return (r->from.internal && policy_internal(e->env, client)) ||
-	    policy_in_cidrs(r->from.cidrs, r->from.ncidrs, client);
+	return policy_addr_in_set(&r->from, &e->in->client, e->env);
 }
 
 /* Whether the rule's user part admits the authenticated user. A rule

@@ -63,6 +63,11 @@ struct policy_result {
 void policy_decide(const struct config *cfg, const struct policy_input *in,
 		   const struct policy_env *env, struct policy_result *out);
 
+/* Whether a is in set (any, internal, CIDRs; unwrapped forms too). For
+ * lists of clients outside rules, such as trusted load balancers. */
+int policy_addr_in_set(const struct addr_set *set, const struct addr *a,
+		       const struct policy_env *env);
+
 /* Whether a name pattern matches a host name: case-insensitive, on label
  * boundaries, one trailing dot on host ignored. */
 int policy_name_matches(const struct name_pattern *p, const char *host);
