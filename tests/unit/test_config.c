@@ -198,7 +198,7 @@ static const struct {
 	{ "proxy_protocol 10.0.0.1",
 	  "test.conf:1: proxy_protocol: usage: proxy_protocol from ADDRS" },
 	{ "proxy_protocol from 10.0.0.1/8",
-	  "test.conf:1: proxy_protocol: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)" },
+	  "test.conf:1: from: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)" },
 	{ "proxy_protocol from 10.0.0.1\nproxy_protocol from 10.0.0.2",
 	  "test.conf:2: proxy_protocol: given twice (list every load balancer in one line)" },
 	{ "deny via parent",
