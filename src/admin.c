@@ -78,6 +78,7 @@ int admin_check(const char *config_path)
 	print_duration("idle_timeout", cfg.idle_timeout_ms);
 	print_duration("max_lifetime", cfg.max_lifetime_ms);
 	printf("half_close %s\n", cfg.half_close ? "yes" : "no");
+	printf("client_address %s\n", cfg.client_address_env ? "env" : "socket");
 	print_duration("half_close_timeout", cfg.half_close_timeout_ms);
 	if (cfg.has_auth)
 		printf("auth_file %s  # %zu users\n", cfg.auth.path, cfg.auth.nentries);

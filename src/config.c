@@ -463,6 +463,23 @@ config_proxy_protocol(struct parser *p, const struct directive *d,
 	    &cfg->proxy_protocol_from);
 }
 
+/* client_address socket|env */
+static int
+config_client_address(struct parser *p, const struct directive *d,
+		      char **argv, int argc)
+{
+	(void)d;
+	(void)argc;
+	if (strcmp(argv[1], "socket") == 0)
+		p->cfg->client_address_env = 0;
+	else if (strcmp(argv[1], "env") == 0)
+		p->cfg->client_address_env = 1;
+	else
+		return config_error(p, "client_address: expected socket or env, "
+		    "not '%s'", argv[1]);
+	return 0;
+}
+
 /* allow|deny: the rule language lives in rule.c. */
 static int
 config_rule(struct parser *p, const struct directive *d, char **argv,
@@ -475,6 +492,7 @@ config_rule(struct parser *p, const struct directive *d, char **argv,
 static const struct directive directives[] = {
 	{ "allow", config_rule, -1, NULL, 0, 0 },
 	{ "auth_file", config_auth_file, 1, "PATH", 0, 0 },
+	{ "client_address", config_client_address, 1, "socket|env", 0, 0 },
 	{ "connect_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, connect_timeout_ms), 1 },
 	{ "deny", config_rule, -1, NULL, 0, 0 },

@@ -121,6 +121,9 @@ struct config {
 	 * (trusted load balancers); nobody else may. */
 	int has_proxy_protocol;
 	struct addr_set proxy_protocol_from;
+	/* client_address env: when fd 0 is not a socket (a TLS front end's
+	 * pipes), believe the supervisor's environment about the client. */
+	int client_address_env;
 };
 
 #define CONFIG_DEFAULT_REALM "connectd"

@@ -1,6 +1,7 @@
 /* conn.c: process setup and the client's identity. */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,4 +53,45 @@ int conn_client(struct addr *a, unsigned *port)
 	else
 		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return 0;
+}
+
+/* A port from the environment: 1 to 5 digits, at most 65535. */
+static unsigned env_port(const char *name)
+{
+	const char *s = getenv(name);
+	unsigned long v = 0;
+	size_t i;
+
+	if (!s || !*s || strlen(s) > 5)
+		return 0;
+	for (i = 0; s[i]; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v <= 65535 ? (unsigned)v : 0;
+}
+
+int conn_client_env(struct addr *a, unsigned *port)
+{
+	static const struct {
+		const char *ip, *port;
+	} vars[] = {
+		{ "TCPREMOTEIP", "TCPREMOTEPORT" },
+		{ "TCP6REMOTEIP", "TCP6REMOTEPORT" },
+		{ "REMOTE_ADDR", "REMOTE_PORT" },
+		{ "TCPREMOTEADDR", "TCPREMOTEPORT" },
+		{ "REMOTE_HOST", NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *ip = getenv(vars[i].ip);
+
+		if (ip && addr_parse(ip, a) == 0) {
+			*port = vars[i].port ? env_port(vars[i].port) : 0;
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -16,4 +16,12 @@ void conn_setup(void);
  * is not an internet socket (pipes under a TLS front end). */
 int conn_client(struct addr *a, unsigned *port);
 
+/* The client's address as the supervisor put it in the environment:
+ * TCPREMOTEIP/TCPREMOTEPORT (ucspi-tcp, s6-tcpserver, s6-tlsserver),
+ * TCP6REMOTEIP/TCP6REMOTEPORT (ucspi-tcp6), REMOTE_ADDR/REMOTE_PORT
+ * (systemd), TCPREMOTEADDR/TCPREMOTEPORT (busybox tcpsvd), REMOTE_HOST
+ * (xinetd; no port). Only for when the config trusts it. Returns 0 or -1
+ * when no variable holds a valid address. */
+int conn_client_env(struct addr *a, unsigned *port);
+
 #endif

@@ -89,6 +89,11 @@ static void session_start(struct session *s, const char *config_path)
 		config_defaults(&s->cfg);
 	}
 	s->rec.has_client = conn_client(&s->rec.client, &s->rec.client_port) == 0;
+	/* Two pipes from a TLS front end have no peer: its environment
+	 * names the client, if the admin said to believe it. */
+	if (!s->rec.has_client && s->cfg.client_address_env)
+		s->rec.has_client = conn_client_env(&s->rec.client,
+						    &s->rec.client_port) == 0;
 }
 
 /* 0. A trusted load balancer's PROXY header, when the config expects one

@@ -195,6 +195,8 @@ static const struct {
 	  "test.conf:1: realm: missing argument (usage: realm TEXT)" },
 	{ "auth_file /nonexistent/users",
 	  "test.conf:1: auth_file: /nonexistent/users: cannot open: No such file or directory" },
+	{ "client_address tcp",
+	  "test.conf:1: client_address: expected socket or env, not 'tcp'" },
 	{ "proxy_protocol 10.0.0.1",
 	  "test.conf:1: proxy_protocol: usage: proxy_protocol from ADDRS" },
 	{ "proxy_protocol from 10.0.0.1/8",
