@@ -52,6 +52,7 @@ struct session {
 	int server;               /* the upstream socket, or -1 */
 	struct parent_reply parent; /* a parent's answer and what followed it */
 	char detail[256];         /* free text for the log record */
+	int passed_on;            /* status is a parent's answer, passed on */
 	long long start;
 	int status;               /* the HTTP status answered (0: none) */
 	int logged;               /* the record already went out (a 407 the
@@ -312,7 +313,10 @@ static int parent_ask(struct session *s, const struct parent *par, int fd,
 			    "proxy_internal_error");
 	}
 	/* Any other answer is passed on, without its body. */
-	return fail(s, s->parent.status, OUTCOME_PARENT, NULL);
+	fail(s, s->parent.status, OUTCOME_PARENT, NULL);
+	s->rec.error = NULL; /* parent_status says it all */
+	s->passed_on = 1;
+	return -1;
 }
 
 /* 3b. Through a parent: its address is configuration, looked up here and
@@ -366,6 +370,11 @@ static int connect_upstream(struct session *s)
 		return connect_direct(s, deadline);
 	for (i = 0; i < r->via.n; i++) {
 		route = r->via.items[i];
+		/* Each route starts afresh: a failure that was failed over
+		 * must not linger in the answer or the record. */
+		s->status = s->rec.status = s->passed_on = 0;
+		s->rec.error = s->rec.detail = NULL;
+		s->rec.parent_status = 0;
 		if ((route == ROUTE_DIRECT ? connect_direct(s, deadline) :
 		     connect_parent(s, &s->cfg.parents[route], deadline)) == 0)
 			return 0;
@@ -433,7 +442,9 @@ static int finish(struct session *s)
 		close(s->server);
 	/* An HTTP/1.0 client gets HTTP/1.0 answers; one we could not parse,
 	 * HTTP/1.1. */
-	if (is_error)
+	if (is_error && s->passed_on)
+		reply_parent_status(1, s->status, s->req.minor_version);
+	else if (is_error)
 		reply_error(1, s->status, s->rec.host ? s->req.minor_version : 1,
 			    s->rec.error, error_headers(s, extra, sizeof(extra)));
 	s->rec.total_ms = clock_now_ms() - s->start;

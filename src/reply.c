@@ -193,3 +193,22 @@ int reply_challenge(int fd_out, int minor_version, const char *realm)
 				 minor_version, NULL, challenge, 1);
 	return len > 0 ? write_all(fd_out, buf, len) : -1;
 }
+
+void reply_parent_status(int fd_out, int status, int minor_version)
+{
+	char buf[REPLY_MAX], body[64];
+	int n, nbody;
+
+	nbody = snprintf(body, sizeof(body), "The parent proxy answered %d.\n",
+			 status);
+	n = snprintf(buf, sizeof(buf),
+		     "HTTP/1.%d %d %s\r\n"
+		     "Content-Type: text/plain\r\n"
+		     "Content-Length: %d\r\n"
+		     "Connection: close\r\nProxy-Connection: close\r\n"
+		     "Proxy-Status: connectd; received-status=%d\r\n\r\n%s",
+		     minor_version ? 1 : 0, status, reply_reason(status), nbody,
+		     status, body);
+	if (n > 0 && (size_t)n < sizeof(buf) && write_all(fd_out, buf, (size_t)n) == 0)
+		reply_shutdown_output(fd_out);
+}

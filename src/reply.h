@@ -44,6 +44,11 @@ void reply_error(int fd_out, int status, int minor_version,
  * send a reset that destroys the answer still on its way. */
 void reply_drain(int fd_in, unsigned drain_ms);
 
+/* Passes on a parent's final non-2xx status (R85) without its body: our
+ * own short body, and Proxy-Status with received-status (RFC 9209). Then
+ * half-closes, like reply_error. */
+void reply_parent_status(int fd_out, int status, int minor_version);
+
 /* Half-closes the client's output: shutdown(SHUT_WR) on a socket, close()
  * on a pipe (a TLS front end hands us two pipes). */
 void reply_shutdown_output(int fd_out);

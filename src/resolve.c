@@ -12,13 +12,23 @@
 int resolve_host(const char *host, struct addr *out, size_t max, size_t *n)
 {
 	struct addrinfo hints, *res, *ai;
+	char name[NI_MAXHOST];
+	size_t len = strlen(host);
 	int rc;
 
+	/* "localhost." is "localhost": glibc looks a name with its root dot
+	 * up in DNS only, past /etc/hosts, so the dot goes before the lookup
+	 * as it does before matching. */
+	if (len == 0 || len >= sizeof(name))
+		return EAI_NONAME;
+	memcpy(name, host, len + 1);
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	*n = 0;
-	rc = getaddrinfo(host, NULL, &hints, &res);
+	rc = getaddrinfo(name, NULL, &hints, &res);
 	if (rc != 0)
 		return rc;
 	for (ai = res; ai && *n < max; ai = ai->ai_next) {
