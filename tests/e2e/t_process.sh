@@ -1,0 +1,68 @@
+#!/bin/bash
+# t_process.sh: the process model (issue 2, point 1). The connection may
+# come as fd 3 with LISTEN_FDS (systemd Accept=yes without
+# StandardInput=socket); during a tunnel connectd holds only fds 0-2 and
+# the upstream socket, whatever the supervisor left open.
+. "$(dirname "$0")/lib.sh"
+need_binary
+
+ECHO=$(free_port)
+start_server echo echo "$ECHO" || exit 1
+CONF=$T/connectd.conf
+cat >"$CONF" <<EOF
+allow from 127.0.0.1 to 127.0.0.1 port $ECHO
+EOF
+
+# fd3 mode: systemd-socket-activate without --inetd passes the accepted
+# connection as fd 3 and sets LISTEN_FDS=1 / LISTEN_PID for the child.
+if "$TOP/connectd" -V >/dev/null && ldd "$TOP/connectd" | grep -q libsystemd; then
+	P3=$(free_port)
+	spawn "$T/fd3.out" "$T/fd3.log" systemd-socket-activate -l "127.0.0.1:$P3" -a \
+		"$TOP/connectd" -c "$CONF"
+	wait_for "listening $P3" 10
+	case_begin
+	RAW_PORT=$P3 raw fd3 "CONNECT 127.0.0.1:$ECHO HTTP/1.1\r\n\r\n" @head PING @shut
+	check_resp fd3 --status 200 --tunnel PING --end eof
+	wait_log "client=127\.0\.0\.1:[0-9]+ target=127\.0\.0\.1:$ECHO .*status=200" 5 "$T/fd3.log" ||
+		problem "no status=200 record in the log: $(tail -n 3 "$T/fd3.log")"
+	case_end "connection passed as fd 3 with LISTEN_FDS (sd_listen_fds): tunnel works, one record"
+else
+	skip "fd 3 via sd_listen_fds needs a build with libsystemd"
+fi
+
+# Inherited fds: connectd is started with fds 5 and 7 open (a sloppy
+# supervisor or wrapper; systemd-socket-activate itself closes them, so a
+# wrapper opens them); connectd must close them. During an open tunnel,
+# list what the process holds.
+PH=$(free_port)
+printf '#!/bin/bash\nexec 5</etc/hostname 7>/dev/null\nexec "%s" -c "%s"\n' \
+	"$TOP/connectd" "$CONF" >"$T/leaky.sh"
+chmod +x "$T/leaky.sh"
+spawn "$T/held.out" "$T/held.log" systemd-socket-activate -l "127.0.0.1:$PH" -a --inetd "$T/leaky.sh"
+SSA=$SPAWNED_PID
+wait_for "listening $PH" 10
+RAW_OPTS=(--timeout 10)
+RAW_PORT=$PH raw held "CONNECT 127.0.0.1:$ECHO HTTP/1.1\r\n\r\n" \
+	@head PING @recv:4 @sleep:1500 PONG @shut &
+RAWPID=$!
+RAW_OPTS=()
+case_begin
+pid=""
+wait_for "pgrep -P $SSA -f 'connectd -c' >/dev/null" 5 && pid=$(pgrep -P "$SSA" -f 'connectd -c' | head -n 1)
+# wait until the tunnel is up (the upstream socket exists)
+[ -n "$pid" ] && wait_for "[ \$(ls /proc/$pid/fd 2>/dev/null | wc -l) -ge 4 ]" 5
+fds=$(ls /proc/"$pid"/fd 2>/dev/null | sort -n | tr '\n' ' ')
+[ -n "$pid" ] || problem "no connectd process found under the supervisor"
+[ "$fds" = "0 1 2 3 " ] || problem "connectd holds fds '$fds', want '0 1 2 3 '"
+for fd in 0 1 3; do
+	case $(readlink "/proc/$pid/fd/$fd" 2>/dev/null) in
+	socket:*) ;;
+	*) problem "fd $fd is $(readlink "/proc/$pid/fd/$fd" 2>/dev/null), not a socket" ;;
+	esac
+done
+case_end "during a tunnel connectd holds only fds 0, 1, 2 and the upstream socket (inherited fds 5 and 7 closed)"
+wait "$RAWPID"
+case_begin
+check_resp held --status 200 --tunnel PINGPONG --end eof
+case_end "the held tunnel still relays both ways after the inspection"
+stop_pid "$SSA"
