@@ -79,6 +79,9 @@ int admin_check(const char *config_path)
 	print_duration("max_lifetime", cfg.max_lifetime_ms);
 	printf("half_close %s\n", cfg.half_close ? "yes" : "no");
 	printf("client_address %s\n", cfg.client_address_env ? "env" : "socket");
+	printf("lockdown %s\n", cfg.lockdown ? "yes" : "no");
+	if (cfg.user)
+		printf("user %s\n", cfg.user);
 	print_duration("half_close_timeout", cfg.half_close_timeout_ms);
 	if (cfg.has_auth)
 		printf("auth_file %s  # %zu users\n", cfg.auth.path, cfg.auth.nentries);

@@ -463,6 +463,25 @@ config_proxy_protocol(struct parser *p, const struct directive *d,
 	    &cfg->proxy_protocol_from);
 }
 
+/* user NAME: the account connectd becomes when started as root (busybox
+ * inetd cannot drop privileges itself). "user root" says that staying
+ * root is meant. The name is looked up when the process starts. */
+static int
+config_user(struct parser *p, const struct directive *d, char **argv,
+	    int argc)
+{
+	(void)d;
+	(void)argc;
+	if (argv[1][0] == '\0' || strlen(argv[1]) > 64 ||
+	    strspn(argv[1], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.") != strlen(argv[1]))
+		return config_error(p, "user: invalid user name '%s'", argv[1]);
+	free(p->cfg->user);
+	if ((p->cfg->user = strdup(argv[1])) == NULL)
+		return config_error(p, "out of memory");
+	return 0;
+}
+
 /* client_address socket|env */
 static int
 config_client_address(struct parser *p, const struct directive *d,
@@ -503,6 +522,8 @@ static const struct directive directives[] = {
 	{ "idle_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, idle_timeout_ms), 0 },
 	{ "include", config_include, 1, "GLOB", 0, 0 },
+	{ "lockdown", config_flag, 1, "yes|no",
+	  offsetof(struct config, lockdown), 0 },
 	{ "max_lifetime", config_duration, 1, "DURATION",
 	  offsetof(struct config, max_lifetime_ms), 0 },
 	{ "parent", config_parent, -1, NULL, 0, 0 },
@@ -510,6 +531,7 @@ static const struct directive directives[] = {
 	{ "realm", config_realm, 1, "TEXT", 0, 0 },
 	{ "request_timeout", config_duration, 1, "DURATION",
 	  offsetof(struct config, request_timeout_ms), 1 },
+	{ "user", config_user, 1, "NAME", 0, 0 },
 };
 
 /* Copies a quoted word from *r (at the opening quote) to *w, handling
@@ -663,6 +685,7 @@ config_defaults(struct config *cfg)
 	cfg->max_lifetime_ms = 0;
 	cfg->half_close = 1;
 	cfg->half_close_timeout_ms = 30000;
+	cfg->lockdown = 1;
 }
 
 /* What only the whole file can tell: a rule that names users needs an
@@ -736,6 +759,8 @@ config_free(struct config *cfg)
 		free(cfg->files[i]);
 	free(cfg->files);
 	free(cfg->realm);
+	free(cfg->user);
+	cfg->user = NULL;
 	for (i = 0; i < cfg->nparents; i++) {
 		free(cfg->parents[i].name);
 		free(cfg->parents[i].host);

@@ -124,6 +124,8 @@ struct config {
 	/* client_address env: when fd 0 is not a socket (a TLS front end's
 	 * pipes), believe the supervisor's environment about the client. */
 	int client_address_env;
+	char *user;                     /* user NAME: who to be after start as root */
+	int lockdown;                   /* seccomp filter for the relay; default yes */
 };
 
 #define CONFIG_DEFAULT_REALM "connectd"

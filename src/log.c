@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef WITH_SYSTEMD
@@ -69,7 +70,10 @@ void log_open(void)
 		return;
 	}
 	backend = LOG_TO_SYSLOG;
-	openlog("connectd", LOG_PID, LOG_DAEMON);
+	/* Connected now and the time zone read now: the record at the end is
+	 * written under the relay's lock-down, which opens no files. */
+	tzset();
+	openlog("connectd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 /* A bounded string builder: appends never overrun, and the text stays

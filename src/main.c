@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "dial.h"
 #include "http.h"
+#include "lockdown.h"
 #include "log.h"
 #include "outcome.h"
 #include "parent.h"
@@ -85,6 +86,11 @@ static void session_start(struct session *s, const char *config_path)
 	config_defaults(&s->cfg);
 	s->config_ok = config_load(config_path, &s->cfg, s->config_error,
 				   sizeof(s->config_error)) == 0;
+	/* Stop being root before the first byte from the client: the
+	 * config and the auth file are read by now. */
+	if (s->config_ok)
+		s->config_ok = lockdown_drop_privileges(s->cfg.user,
+			s->config_error, sizeof(s->config_error)) == 0;
 	if (!s->config_ok) {
 		config_free(&s->cfg);
 		config_defaults(&s->cfg);
@@ -411,6 +417,10 @@ static void relay(struct session *s)
 	};
 	struct relay_stats stats;
 
+	relay_prepare(0, 1);
+	/* From here on the process only moves bytes (issue: lock-down). */
+	if (s->cfg.lockdown && lockdown_enter() < 0)
+		s->rec.detail = "no seccomp filter here: relaying without lock-down";
 	relay_run(0, 1, s->server, &pending, &limits, &stats);
 	s->rec.up = stats.up;
 	s->rec.down = stats.down;

@@ -229,6 +229,12 @@ static void flow_init(struct flow *f, int from, int to, char *buf,
 	f->to_reset = to_reset;
 }
 
+void relay_prepare(int client_in, int client_out)
+{
+	client_fd_prepare(client_in);
+	client_fd_prepare(client_out);
+}
+
 /* Puts bytes that arrived before the tunnel into a flow's buffer. */
 static void flow_preload(struct flow *f, const char *data, size_t n)
 {
@@ -254,8 +260,6 @@ void relay_run(int client_in, int client_out, int server,
 	r.server = server;
 	r.limits = limits;
 	r.start = r.last_activity = clock_now_ms();
-	client_fd_prepare(client_in);
-	client_fd_prepare(client_out);
 	flow_preload(&r.up, pending->up, pending->nup);
 	flow_preload(&r.down, pending->down, pending->ndown);
 	while (!r.ended) {

@@ -26,6 +26,10 @@ struct relay_stats {
 	int outcome;              /* enum outcome */
 };
 
+/* Makes the client's fds ready for the relay (non-blocking, no Nagle
+ * delay). Called before the lock-down, which forbids fcntl. */
+void relay_prepare(int client_in, int client_out);
+
 /* Bytes that were read before the tunnel began: the client's, sent with
  * its request, and the destination's, which came with a parent's answer.
  * Each is at most RELAY_BUFFER_SIZE. */

@@ -300,6 +300,22 @@ EOF
 #   works with ssa). Every connectd runs under wrap.sh.
 # Sets CD_PORT, CD_PID (the supervisor), CD_LOG (connectd's stderr: its
 # log lines and the supervisor's), CD_EXITS.
+# run_conf CONF: the config to start connectd with. As root connectd
+# refuses to relay without a user directive, so for root this prints a
+# wrapper config ($T/NAME.run.conf: "user nobody" then "include CONF");
+# CONF's own rules keep their file:line. A CONF that does not exist is
+# passed as it is, so that its "cannot open" error stays what it was.
+run_conf() {
+	local conf=$1 run
+	if [ "$(id -u)" != 0 ] || [ ! -e "$conf" ]; then
+		printf '%s\n' "$conf"
+		return
+	fi
+	run=$T/$(basename "$conf").run.conf
+	printf 'user nobody\ninclude %s\n' "$conf" >"$run"
+	printf '%s\n' "$run"
+}
+
 start_connectd() {
 	local name=connectd ns="" etc="" port="" host=127.0.0.1 hostport
 	while :; do
@@ -312,8 +328,9 @@ start_connectd() {
 		*) break ;;
 		esac
 	done
-	local conf=$1 sup=${2:-ssa}
+	local conf sup=${2:-ssa}
 	local -a pre=() cmd=()
+	conf=$(run_conf "$1")
 	[ -n "$port" ] || port=$(free_port)
 	[ -x "$T/wrap.sh" ] || _write_wrapper
 	CD_PORT=$port

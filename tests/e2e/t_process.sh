@@ -18,7 +18,7 @@ EOF
 if "$TOP/connectd" -V >/dev/null && ldd "$TOP/connectd" | grep -q libsystemd; then
 	P3=$(free_port)
 	spawn "$T/fd3.out" "$T/fd3.log" systemd-socket-activate -l "127.0.0.1:$P3" -a \
-		"$TOP/connectd" -c "$CONF"
+		"$TOP/connectd" -c "$(run_conf "$CONF")"
 	wait_for "listening $P3" 10
 	case_begin
 	RAW_PORT=$P3 raw fd3 "CONNECT 127.0.0.1:$ECHO HTTP/1.1\r\n\r\n" @head PING @shut
@@ -36,7 +36,7 @@ fi
 # list what the process holds.
 PH=$(free_port)
 printf '#!/bin/bash\nexec 5</etc/hostname 7>/dev/null\nexec "%s" -c "%s"\n' \
-	"$TOP/connectd" "$CONF" >"$T/leaky.sh"
+	"$TOP/connectd" "$(run_conf "$CONF")" >"$T/leaky.sh"
 chmod +x "$T/leaky.sh"
 spawn "$T/held.out" "$T/held.log" systemd-socket-activate -l "127.0.0.1:$PH" -a --inetd "$T/leaky.sh"
 SSA=$SPAWNED_PID
@@ -61,6 +61,16 @@ for fd in 0 1 3; do
 	esac
 done
 case_end "during a tunnel connectd holds only fds 0, 1, 2 and the upstream socket (inherited fds 5 and 7 closed)"
+case_begin
+st=$(cat /proc/"$pid"/status 2>/dev/null)
+[[ $st == *$'Seccomp:\t2'* ]] || problem "no seccomp filter: $(grep -E '^Seccomp' <<<"$st")"
+[[ $st == *$'NoNewPrivs:\t1'* ]] || problem "NoNewPrivs not set: $(grep -E '^NoNewPrivs' <<<"$st")"
+if [ "$(id -u)" = 0 ]; then
+	uid=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' <<<"$st")
+	[ "$uid" = "65534 65534 65534 65534" ] || problem "started as root with 'user nobody', runs as uid '$uid'"
+	[ -z "$(awk '/^Groups:/ { $1 = ""; print }' <<<"$st" | tr -d ' ')" ] || problem "supplementary groups kept"
+fi
+case_end "during a tunnel connectd runs under its seccomp filter (NoNewPrivs) and, started as root, as nobody"
 wait "$RAWPID"
 case_begin
 check_resp held --status 200 --tunnel PINGPONG --end eof

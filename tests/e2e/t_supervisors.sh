@@ -93,7 +93,7 @@ service connectd-test
 	bind = 127.0.0.1
 	port = $XPORT
 	server = $CONNECTD
-	server_args = -c $CONF
+	server_args = -c $(run_conf "$CONF")
 	log_type = FILE $T/xinetd.log
 	log_on_success = PID HOST EXIT DURATION
 	log_on_failure = HOST
@@ -173,7 +173,7 @@ socat_case() {
 	: >"$T/socat-$mode.log"
 	spawn "$T/socat-$mode.log" "$T/socat-$mode.log" socat \
 		"TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=128" \
-		"EXEC:$CONNECTD -c $T/anyclient.conf$opts"
+		"EXEC:$CONNECTD -c $(run_conf "$T/anyclient.conf")$opts"
 	if ! wait_for "listening $port" 5; then
 		not_ok "socat $mode starts" "$(cat "$T/socat-$mode.log")"
 		return
