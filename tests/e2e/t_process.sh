@@ -76,3 +76,34 @@ case_begin
 check_resp held --status 200 --tunnel PINGPONG --end eof
 case_end "the held tunnel still relays both ways after the inspection"
 stop_pid "$SSA"
+
+# client_address env (issue 5, point 2): under a TLS front end fd 0 and
+# fd 1 are two pipes with no peer; only when the config says so does the
+# supervisor's environment name the client. Here the "front end" is the
+# shell: a pipe in, a file out, TCPREMOTEIP set.
+cat >"$T/env.conf" <<EOT
+client_address env
+allow from 203.0.113.0/24 to 127.0.0.1 port $ECHO
+EOT
+sed 's/^client_address env/client_address socket/' "$T/env.conf" >"$T/sock.conf"
+for mode in env sock; do
+	case_begin
+	printf 'CONNECT 127.0.0.1:%s HTTP/1.1\r\n\r\nPING' "$ECHO" |
+		TCPREMOTEIP=203.0.113.5 TCPREMOTEPORT=4444 timeout 10 \
+		"$CONNECTD" -c "$(run_conf "$T/$mode.conf")" >"$T/$mode.out" 2>"$T/$mode.log"
+	rc=$?
+	if [ $mode = env ]; then
+		head -c 39 "$T/$mode.out" | cmp -s - <(printf 'HTTP/1.1 200 Connection established\r\n\r\n') ||
+			problem "no 200 over the pipes: $(head -c 80 "$T/$mode.out" | od -c | head -3)"
+		[ "$(tail -c 4 "$T/$mode.out")" = PING ] || problem "echo did not come back"
+		grep -q 'client=203\.0\.113\.5:4444 .* status=200 ' "$T/$mode.log" ||
+			problem "log does not name the client from TCPREMOTEIP: $(cat "$T/$mode.log")"
+		[ "$rc" = 0 ] || problem "exit $rc, want 0"
+		case_end "client_address env over two pipes: TCPREMOTEIP is the client for the from rule and the log; EOF passed on"
+	else
+		head -n 1 "$T/$mode.out" | grep -q '^HTTP/1.1 403 ' || problem "want 403: $(head -n 1 "$T/$mode.out")"
+		grep -q 'client=- .* status=403 ' "$T/$mode.log" || problem "log: $(cat "$T/$mode.log")"
+		[ "$rc" = 5 ] || problem "exit $rc, want 5"
+		case_end "client_address socket over two pipes: the environment is not believed, the client is unknown: 403"
+	fi
+done
