@@ -440,7 +440,7 @@ show() {
 
 # ------------------------------------------------------------------ log lines
 
-LOG_RE='^connectd\[[0-9]+\]: client=[^ ]+ target=[^ ]+ addr=[^ ]+ rule=[^ ]+ status=([0-9]{3}|-) up=[0-9]+ down=[0-9]+ resolve_ms=([0-9]+|-) connect_ms=([0-9]+|-) total_ms=[0-9]+ close=[a-z-]+ route=[^ ]+( parent_status=[0-9]{3})?( user=[^ ]+ auth=(ok|fail))?( error=[a-z_]+)?( detail="[^"]*")?$'
+LOG_RE='^connectd\[[0-9]+\]: client=[^ ]+ target=[^ ]+ addr=[^ ]+ rule=[^ ]+ status=([0-9]{3}|-) up=[0-9]+ down=[0-9]+ resolve_ms=([0-9]+|-) connect_ms=([0-9]+|-) total_ms=[0-9]+ close=[a-z-]+ route=[^ ]+( balancer=[^ ]+)?( parent_status=[0-9]{3})?( user=[^ ]+ auth=(ok|fail))?( error=[a-z_]+)?( detail="[^"]*")?$'
 
 # log_lines PORT [LOG]: connectd's log lines for the client whose source
 # port is PORT, after waiting up to 5 s for the first one.
