@@ -7,11 +7,9 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
-#ifdef WITH_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "conn.h"
+#include "systemd.h"
 
 /* Closes every fd from 3 up. close_range(2) does it in one call where
  * the kernel has it; older kernels and libcs get the loop. */
@@ -30,12 +28,11 @@ static void close_from_3(void)
 void conn_setup(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-#ifdef WITH_SYSTEMD
-	if (sd_listen_fds(1) >= 1) {
-		dup2(SD_LISTEN_FDS_START, 0);
-		dup2(SD_LISTEN_FDS_START, 1);
+	/* Accept=yes without StandardInput=socket: the connection is fd 3. */
+	if (systemd_listen_fds() >= 1) {
+		dup2(3, 0);
+		dup2(3, 1);
 	}
-#endif
 	close_from_3();
 }
 

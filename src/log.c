@@ -6,15 +6,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#ifdef WITH_SYSTEMD
-#include <systemd/sd-journal.h>
-#endif
 
 #include "log.h"
+#include "systemd.h"
 
 enum log_backend { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_JOURNAL };
 
@@ -58,11 +57,8 @@ static int stderr_is_socket(void)
 void log_open(void)
 {
 	if (stderr_is_journal()) {
-#ifdef WITH_SYSTEMD
-		backend = LOG_TO_JOURNAL;
-#else
-		backend = LOG_TO_STDERR; /* journald reads plain lines too */
-#endif
+		/* Without libsystemd the journal still reads plain lines. */
+		backend = systemd_journal_open() == 0 ? LOG_TO_JOURNAL : LOG_TO_STDERR;
 		return;
 	}
 	if (!stderr_is_socket()) {
@@ -201,39 +197,70 @@ size_t log_format(const struct log_record *r, char *buf, size_t len)
 	return t.used;
 }
 
-#ifdef WITH_SYSTEMD
+/* A journal entry under construction: one iovec a field, the text in
+ * one buffer; fields that do not fit are left out, never cut. */
+struct journal_entry {
+	struct iovec iov[24];
+	int n;
+	char text[3072];
+	size_t used;
+};
+
+static void journal_field(struct journal_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void journal_field(struct journal_entry *e, const char *fmt, ...)
+{
+	size_t room = sizeof(e->text) - e->used;
+	va_list ap;
+	int n;
+
+	if (e->n == (int)(sizeof(e->iov) / sizeof(e->iov[0])))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(e->text + e->used, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		return;
+	e->iov[e->n].iov_base = e->text + e->used;
+	e->iov[e->n++].iov_len = (size_t)n;
+	e->used += (size_t)n;
+}
+
 /* The record as journal fields, so `journalctl CONNECTD_STATUS=403`
  * works without parsing the message. */
 static void journal_record(const struct log_record *r, const char *line)
 {
 	char client[ADDR_TEXT_MAX] = "-", addr[ADDR_TEXT_MAX] = "-";
+	struct journal_entry e;
 
+	e.n = 0;
+	e.used = 0;
 	if (r->has_client)
 		addr_format(&r->client, client, sizeof(client));
 	if (r->has_addr)
 		addr_format(&r->addr, addr, sizeof(addr));
-	sd_journal_send("MESSAGE=%s", line,
-			"PRIORITY=%d", LOG_INFO,
-			"SYSLOG_IDENTIFIER=connectd",
-			"CONNECTD_CLIENT=%s", client,
-			"CONNECTD_CLIENT_PORT=%u", r->client_port,
-			"CONNECTD_HOST=%s", r->host ? r->host : "-",
-			"CONNECTD_PORT=%u", r->port,
-			"CONNECTD_ADDR=%s", addr,
-			"CONNECTD_STATUS=%d", r->status,
-			"CONNECTD_UP=%llu", r->up,
-			"CONNECTD_DOWN=%llu", r->down,
-			"CONNECTD_TOTAL_MS=%lld", r->total_ms,
-			"CONNECTD_CLOSE=%s", r->close ? r->close : "-",
-			"CONNECTD_ROUTE=%s", r->route ? r->route : "-",
-			"CONNECTD_PARENT_STATUS=%d", r->parent_status,
-			"CONNECTD_ERROR=%s", r->error ? r->error : "-",
-			"CONNECTD_AUTH=%s", r->auth ? r->auth : "-",
-			"CONNECTD_USER=%s", r->user ? r->user : "-",
-			"CONNECTD_EXIT=%d", r->exit_code,
-			NULL);
+	journal_field(&e, "MESSAGE=%s", line);
+	journal_field(&e, "PRIORITY=%d", LOG_INFO);
+	journal_field(&e, "SYSLOG_IDENTIFIER=connectd");
+	journal_field(&e, "CONNECTD_CLIENT=%s", client);
+	journal_field(&e, "CONNECTD_CLIENT_PORT=%u", r->client_port);
+	journal_field(&e, "CONNECTD_HOST=%s", r->host ? r->host : "-");
+	journal_field(&e, "CONNECTD_PORT=%u", r->port);
+	journal_field(&e, "CONNECTD_ADDR=%s", addr);
+	journal_field(&e, "CONNECTD_STATUS=%d", r->status);
+	journal_field(&e, "CONNECTD_UP=%llu", r->up);
+	journal_field(&e, "CONNECTD_DOWN=%llu", r->down);
+	journal_field(&e, "CONNECTD_TOTAL_MS=%lld", r->total_ms);
+	journal_field(&e, "CONNECTD_CLOSE=%s", r->close ? r->close : "-");
+	journal_field(&e, "CONNECTD_ROUTE=%s", r->route ? r->route : "-");
+	journal_field(&e, "CONNECTD_PARENT_STATUS=%d", r->parent_status);
+	journal_field(&e, "CONNECTD_ERROR=%s", r->error ? r->error : "-");
+	journal_field(&e, "CONNECTD_AUTH=%s", r->auth ? r->auth : "-");
+	journal_field(&e, "CONNECTD_USER=%s", r->user ? r->user : "-");
+	journal_field(&e, "CONNECTD_EXIT=%d", r->exit_code);
+	systemd_journal_sendv(e.iov, e.n);
 }
-#endif
 
 /* One write() per line, so that lines from concurrent connections sharing
  * one log file never interleave. */
@@ -263,9 +290,7 @@ void log_record(const struct log_record *r)
 		stderr_line(line);
 		break;
 	case LOG_TO_JOURNAL:
-#ifdef WITH_SYSTEMD
 		journal_record(r, line);
-#endif
 		break;
 	case LOG_TO_SYSLOG:
 		syslog(LOG_INFO, "%s", line);
@@ -285,12 +310,15 @@ void log_error(const char *fmt, ...)
 	case LOG_TO_STDERR:
 		stderr_line(line);
 		break;
-	case LOG_TO_JOURNAL:
-#ifdef WITH_SYSTEMD
-		sd_journal_send("MESSAGE=%s", line, "PRIORITY=%d", LOG_ERR,
-				"SYSLOG_IDENTIFIER=connectd", NULL);
-#endif
+	case LOG_TO_JOURNAL: {
+		struct journal_entry e = { .n = 0, .used = 0 };
+
+		journal_field(&e, "MESSAGE=%s", line);
+		journal_field(&e, "PRIORITY=%d", LOG_ERR);
+		journal_field(&e, "SYSLOG_IDENTIFIER=connectd");
+		systemd_journal_sendv(e.iov, e.n);
 		break;
+	}
 	case LOG_TO_SYSLOG:
 		syslog(LOG_ERR, "%s", line);
 		break;
