@@ -13,9 +13,10 @@ cat >"$CONF" <<EOF
 allow from 127.0.0.1 to 127.0.0.1 port $ECHO
 EOF
 
-# fd3 mode: systemd-socket-activate without --inetd passes the accepted
+# fd3 mode (a build with libsystemd, which it dlopen()s): systemd-socket-
+# activate without --inetd passes the accepted
 # connection as fd 3 and sets LISTEN_FDS=1 / LISTEN_PID for the child.
-if "$TOP/connectd" -V >/dev/null && ldd "$TOP/connectd" | grep -q libsystemd; then
+if grep -qa "libsystemd.so.0" "$TOP/connectd"; then
 	P3=$(free_port)
 	spawn "$T/fd3.out" "$T/fd3.log" systemd-socket-activate -l "127.0.0.1:$P3" -a \
 		"$TOP/connectd" -c "$(run_conf "$CONF")"
