@@ -1,5 +1,6 @@
 /* admin.c: connectd -t and connectd --explain. */
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +83,12 @@ int admin_check(const char *config_path)
 	printf("lockdown %s\n", cfg.lockdown ? "yes" : "no");
 	if (cfg.user)
 		printf("user %s\n", cfg.user);
+	if (cfg.user && !getpwnam(cfg.user)) {
+		fprintf(stderr, "%s: user %s: no such user (connections would get "
+			"500)\n", config_path, cfg.user);
+		config_free(&cfg);
+		return OUTCOME_CONFIG;
+	}
 	print_duration("half_close_timeout", cfg.half_close_timeout_ms);
 	if (cfg.has_auth)
 		printf("auth_file %s  # %zu users\n", cfg.auth.path, cfg.auth.nentries);
@@ -198,5 +205,7 @@ int admin_explain(const char *config_path, const char *target, const char *from)
 		       res.rule->file, res.rule->line);
 	print_result(&res);
 	config_free(&cfg);
-	return res.allowed && !res.resolve_error ? 0 : 1;
+	/* A name only the parents resolve is still a tunnel. */
+	return res.allowed && (!res.resolve_error ||
+			       !rule_allows_direct(res.rule)) ? 0 : 1;
 }

@@ -90,6 +90,10 @@ static void session_start(struct session *s, const char *config_path)
 	if (s->config_ok)
 		s->config_ok = lockdown_drop_privileges(s->cfg.user,
 			s->config_error, sizeof(s->config_error)) == 0;
+	else if (geteuid() == 0)
+		/* A broken config names no user: answer its 500 as nobody,
+		 * never reading the client as root. */
+		lockdown_drop_privileges("nobody", s->detail, sizeof(s->detail));
 	if (!s->config_ok) {
 		config_free(&s->cfg);
 		config_defaults(&s->cfg);
@@ -193,6 +197,10 @@ static void authenticate(struct session *s)
 			s->rec.auth = "ok";
 	}
 	auth_wipe(&cred);
+	/* The encoded password in the request buffer goes too: nothing of
+	 * it should outlive its check (the relay may run for hours). */
+	explicit_bzero(s->in.data + (s->req.proxy_authorization - s->in.data),
+		       s->req.proxy_authorization_len);
 }
 
 /* 2b. Check policy: the rules decide the name and every address it
@@ -244,6 +252,7 @@ static int check_access(struct session *s)
 				    s->cfg.realm : CONFIG_DEFAULT_REALM) < 0)
 			return -1;
 		s->rec.total_ms = clock_now_ms() - s->start;
+		s->rec.exit_code = OUTCOME_AUTH;
 		log_record(&s->rec);
 		request_buffer_consume(&s->in);
 		s->rec.rule_file = NULL;
