@@ -633,6 +633,13 @@ config_line(struct parser *p, const char *s, size_t n)
 		return config_error(p, "NUL byte in line");
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
+	/* Most lines of a commented config are comments or blank: skip
+	 * them without copying and splitting (every connection reads the
+	 * file, so this is per-connection work). */
+	for (i = 0; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i == n || s[i] == '#')
+		return 0;
 	for (i = 0; i < n; i++)
 		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
 			return config_error(p, "control character 0x%02x in line",
