@@ -6,7 +6,16 @@
  * scope. Only hashes libxcrypt verifies with a modern scheme are loaded;
  * anything else is a load error that says how to make a supported hash,
  * so a weak or unverifiable entry never sits silently in the file. */
+/* Three kinds of libc (the Makefile probes which): libxcrypt's crypt_r
+ * and crypt_checksalt; crypt() alone, in upstream musl's libc; or no
+ * crypt at all (Debian's musl), where auth_file is refused at load. */
+#if defined(CONNECTD_CRYPT_xcrypt)
 #include <crypt.h>
+#define HAVE_CRYPT 1
+#elif defined(CONNECTD_CRYPT_libc)
+#include <unistd.h>
+#define HAVE_CRYPT 1
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -525,6 +534,15 @@ int auth_file_load(const char *path, struct auth_file *af, char *err,
 	if (warn == NULL)
 		warn = &ignored;
 	*warn = NULL;
+#ifndef HAVE_CRYPT
+	(void)text;
+	(void)len;
+	(void)mode;
+	(void)rc;
+	snprintf(err, errlen, "%s: this connectd was built without crypt(3) "
+		 "(its libc has none): authentication is not available", path);
+	return -1;
+#endif
 	if ((rc = file_read(path, &text, &len, &mode)) != 0) {
 		snprintf(err, errlen, "%s: cannot %s: %s", path,
 			 rc == -1 ? "open" : "read", strerror(errno));
@@ -566,6 +584,7 @@ static const struct auth_entry *entry_find(const struct auth_file *af,
 	return found;
 }
 
+#ifdef HAVE_CRYPT
 /* Compares two NUL-terminated hashes in time that depends only on their
  * lengths, which are public (fixed by scheme and cost). Returns 1 if equal. */
 static int hash_equal(const char *a, const char *b)
@@ -579,6 +598,7 @@ static int hash_equal(const char *a, const char *b)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
 }
+#endif
 
 /* Returns 1 when c holds what auth_basic_decode produces: lengths within
  * bounds that match the terminated strings. */
@@ -590,12 +610,42 @@ static int credentials_sane(const struct credentials *c)
 	       strnlen(c->password, AUTH_PASSWORD_MAX + 1) == c->password_len;
 }
 
+/* crypt(3) of password with setting, compared with expected in constant
+ * time; the work and any copy of the result are wiped. Returns 1 on a
+ * match. */
+static int hash_check(const char *password, const char *setting)
+{
+	int ok = 0;
+#if defined(CONNECTD_CRYPT_xcrypt)
+	struct crypt_data *cd;
+	const char *out;
+
+	/* About 32 KiB, and it ends up holding password-derived state. */
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return 0;
+	out = crypt_r(password, setting, cd);
+	if (out != NULL && out[0] != '*')
+		ok = hash_equal(out, setting);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+#elif defined(CONNECTD_CRYPT_libc)
+	char *out = crypt(password, setting); /* one thread: its buffer is ours */
+
+	if (out != NULL && out[0] != '*')
+		ok = hash_equal(out, setting);
+	if (out != NULL)
+		explicit_bzero(out, strlen(out));
+#else
+	(void)password;
+	(void)setting;
+#endif
+	return ok;
+}
+
 int auth_verify(const struct auth_file *af, const struct credentials *c)
 {
 	const struct auth_entry *e;
-	struct crypt_data *cd;
-	const char *setting, *out;
-	int ok = 0;
+	const char *setting;
 
 	if (!credentials_sane(c))
 		return 0;
@@ -609,15 +659,7 @@ int auth_verify(const struct auth_file *af, const struct credentials *c)
 		setting = af->entries[0].hash;
 	else
 		setting = DUMMY_SETTING;
-	/* About 32 KiB, and it ends up holding password-derived state. */
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
-		return 0;
-	out = crypt_r(c->password, setting, cd);
-	if (out != NULL && out[0] != '*')
-		ok = hash_equal(out, setting) & (e != NULL);
-	explicit_bzero(cd, sizeof(*cd));
-	free(cd);
-	return ok;
+	return hash_check(c->password, setting) & (e != NULL);
 }
 
 void auth_wipe(struct credentials *c)

@@ -177,7 +177,7 @@ static int status_byte_is_valid(size_t i, unsigned char c)
 static int status_line_check(const struct cursor *line, int finished,
 			     int *status)
 {
-	unsigned long code;
+	unsigned long code = 0; /* set by number_parse; zero quiets -Wmaybe-uninitialized */
 	size_t i;
 
 	*status = 0;

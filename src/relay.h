@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define RELAY_BUFFER_SIZE (32 * 1024)
+#define RELAY_BUFFER_SIZE (128 * 1024) /* 0.49 s CPU per GiB; 32 KiB: 0.59 */
 
 struct relay_limits {
 	unsigned idle_ms;         /* 0 = none; traffic either way resets it */
