@@ -538,6 +538,13 @@ make_netns() {
 	ip netns exec "$1" ip link set lo up
 }
 
+# has_crypt: whether this connectd can check passwords (a build on a libc
+# without crypt(3), such as Debian's musl, refuses auth_file).
+has_crypt() {
+	printf 'auth_file /nonexistent-crypt-probe\n' >"$T/crypt-probe.conf"
+	! "$CONNECTD" -t -c "$T/crypt-probe.conf" 2>&1 | grep -q 'built without crypt(3)'
+}
+
 need_root() {
 	[ "$(id -u)" -eq 0 ]
 }
