@@ -58,6 +58,7 @@ static int resolve_name(void *ctx, const char *host, struct addr *out,
 static struct addr local_addrs[LOCAL_ADDRS_MAX];
 static size_t nlocal_addrs;
 static int local_addrs_known;
+static int local_addrs_failed;
 
 /* This host's own addresses, read once: a tunnel back into the proxy host
  * reaches services that trust it. */
@@ -66,8 +67,12 @@ static void local_addrs_load(void)
 	struct ifaddrs *ifs, *ifa;
 
 	local_addrs_known = 1;
-	if (getifaddrs(&ifs) < 0)
+	if (getifaddrs(&ifs) < 0) {
+		/* Not knowing our own addresses must not open a way to them:
+		 * every address counts as ours ("internal") from here on. */
+		local_addrs_failed = 1;
 		return;
+	}
 	for (ifa = ifs; ifa && nlocal_addrs < LOCAL_ADDRS_MAX; ifa = ifa->ifa_next)
 		if (ifa->ifa_addr &&
 		    addr_from_sockaddr(ifa->ifa_addr, &local_addrs[nlocal_addrs]) == 0)
@@ -82,10 +87,17 @@ static int resolve_is_local(void *ctx, const struct addr *a)
 	(void)ctx;
 	if (!local_addrs_known)
 		local_addrs_load();
+	if (local_addrs_failed)
+		return 1;
 	for (i = 0; i < nlocal_addrs; i++)
 		if (memcmp(&local_addrs[i], a, sizeof(*a)) == 0)
 			return 1;
 	return 0;
+}
+
+int resolve_local_failed(void)
+{
+	return local_addrs_failed;
 }
 
 void resolve_env(struct policy_env *env)

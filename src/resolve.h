@@ -12,6 +12,11 @@
  * in out, or an EAI_* code. */
 int resolve_host(const char *host, struct addr *out, size_t max, size_t *n);
 
+/* Whether this host's addresses could not be listed (getifaddrs failed,
+ * e.g. netlink forbidden by a sandbox): then "internal" matched every
+ * address, failing closed. */
+int resolve_local_failed(void);
+
 /* Fills env with the real resolver and local-address check. */
 void resolve_env(struct policy_env *env);
 
