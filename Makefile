@@ -52,7 +52,7 @@ OBJS = $(SRCS:.c=.o)
 HDRS = $(wildcard src/*.h)
 
 # The pure modules the unit tests link against.
-UNIT_SRCS  = $(wildcard $(addprefix src/,addr.c request.c config.c rule.c policy.c lockdown.c \
+UNIT_SRCS  = $(wildcard $(addprefix src/,addr.c clock.c request.c config.c rule.c policy.c lockdown.c \
 	auth.c parent.c proxyproto.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_CFLAGS = -std=c11 $(DEFS) $(CRYPT_CFLAGS) -g -O1 -fno-omit-frame-pointer \
@@ -294,7 +294,7 @@ FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES    = request config auth parent proxyproto policy
 FUZZ_SECONDS_EACH ?= $(shell echo $$(( ($(FUZZ_SECONDS) + 5) / 6 )))
-FUZZ_SRCS     = $(addprefix src/,addr.c request.c config.c rule.c policy.c \
+FUZZ_SRCS     = $(addprefix src/,addr.c clock.c request.c config.c rule.c policy.c \
 	auth.c parent.c proxyproto.c)
 FUZZ_BINS     = $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer

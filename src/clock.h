@@ -20,4 +20,9 @@ static inline long long clock_left_ms(long long deadline)
 	return left > 0 ? left : 0;
 }
 
+/* Waits until fd is writable (for_write) or readable, or the deadline
+ * passes. Returns 0 when ready, or -1 with errno (ETIMEDOUT at the
+ * deadline, EBADF for an fd select() cannot watch). */
+int clock_wait_fd(int fd, int for_write, long long deadline_ms);
+
 #endif

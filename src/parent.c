@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "number.h"
 #include "parent.h"
 
 #define STATUS_PREFIX "HTTP/1."
@@ -84,29 +85,6 @@ static int word_is_valid(const char *s)
 		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
 			return 0;
 	return 1;
-}
-
-/* The one number parser: n > 0 decimal digits, value at most max, checked
- * before every step so that it cannot overflow. Returns 0 and sets *out,
- * or -1. */
-static int number_parse(const char *s, size_t n, unsigned long max,
-			unsigned long *out)
-{
-	unsigned long v = 0, d;
-	size_t i;
-
-	if (n == 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
-			return -1;
-		d = (unsigned long)(s[i] - '0');
-		if (d > max || v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 size_t parent_format_request(char *buf, size_t len, const char *host,
@@ -263,33 +241,6 @@ int parent_parse_response(const char *buf, size_t len, int *status,
 	return 1;
 }
 
-/* Waits until fd is writable (for_write) or readable, or deadline_ms
- * passes. Returns 0 when ready, or -1 with errno (ETIMEDOUT). */
-static int fd_wait(int fd, int for_write, long long deadline_ms)
-{
-	struct timeval tv;
-	long long left;
-	fd_set fds;
-	int n;
-
-	for (;;) {
-		if ((left = clock_left_ms(deadline_ms)) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		FD_ZERO(&fds);
-		FD_SET(fd, &fds);
-		tv.tv_sec = (time_t)(left / 1000);
-		tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
-		n = select(fd + 1, for_write ? NULL : &fds,
-			   for_write ? &fds : NULL, NULL, &tv);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
 /* Sends all len bytes of buf on fd by deadline_ms. MSG_DONTWAIT keeps the
  * deadline even on a blocking fd; MSG_NOSIGNAL makes a parent that hung up
  * an EPIPE to report, not a SIGPIPE to die of. Returns 0 or -1 with errno. */
@@ -309,7 +260,7 @@ static int send_all(int fd, const char *buf, size_t len, long long deadline_ms)
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
 		/* the socket buffer is full: wait for room */
-		if (fd_wait(fd, 1, deadline_ms) < 0)
+		if (clock_wait_fd(fd, 1, deadline_ms) < 0)
 			return -1;
 	}
 	return 0;
@@ -324,7 +275,7 @@ static int response_fill(int fd, char *buf, size_t size, size_t *have,
 	ssize_t n;
 
 	for (;;) {
-		if (fd_wait(fd, 0, deadline_ms) < 0)
+		if (clock_wait_fd(fd, 0, deadline_ms) < 0)
 			return -1;
 		n = recv(fd, buf + *have, size - *have, MSG_DONTWAIT);
 		if (n > 0) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "number.h"
 #include "proxyproto.h"
 
 #define V1_PREFIX "PROXY "
@@ -80,28 +81,14 @@ static int prefix_agrees(const unsigned char *buf, size_t len,
 	return memcmp(buf, lit, len < n ? len : n) == 0;
 }
 
-/* The one number parser: 1 or more decimal digits, no sign, no leading
- * zero (PP 2.1 forbids them), value at most max. The value is checked
- * against max before every step, so it cannot overflow. Returns 0 and
- * sets *out, or -1. */
-static int number_parse(const struct cursor *s, unsigned long max,
+/* A number field of the v1 line: the shared parser, and no leading zero
+ * (PP 2.1 forbids them). Returns 0 and sets *out, or -1. */
+static int number_field(const struct cursor *s, unsigned long max,
 			unsigned long *out)
 {
-	unsigned long v = 0, d;
-	size_t i;
-
-	if (s->n == 0 || (s->n > 1 && s->p[0] == '0'))
+	if (s->n > 1 && s->p[0] == '0')
 		return -1;
-	for (i = 0; i < s->n; i++) {
-		if (!is_digit(s->p[i]))
-			return -1;
-		d = (unsigned long)(s->p[i] - '0');
-		if (d > max || v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return number_parse((const char *)s->p, s->n, max, out);
 }
 
 /* Takes the next non-empty field off c into f: up to sep, which is
@@ -159,7 +146,7 @@ static int v1_ipv4_parse(const struct cursor *f, struct addr *a)
 
 	for (i = 0; i < 4; i++) {
 		if (field_take(&c, '.', i == 3, &octet) < 0 ||
-		    number_parse(&octet, 255, &v) < 0)
+		    number_field(&octet, 255, &v) < 0)
 			return -1;
 		v4[i] = (unsigned char)v;
 	}
@@ -231,8 +218,8 @@ static int v1_addresses_parse(struct cursor *c, int af, struct proxy_header *h)
 	if (v1_addr_parse(&src, af, &h->src) < 0 ||
 	    v1_addr_parse(&dst, af, &h->dst) < 0)
 		return -1;
-	if (number_parse(&sport, PORT_MAX, &sp) < 0 ||
-	    number_parse(&dport, PORT_MAX, &dp) < 0)
+	if (number_field(&sport, PORT_MAX, &sp) < 0 ||
+	    number_field(&dport, PORT_MAX, &dp) < 0)
 		return -1;
 	h->src_port = (unsigned)sp;
 	h->dst_port = (unsigned)dp;
@@ -352,32 +339,6 @@ int proxyproto_parse(const unsigned char *buf, size_t len, struct proxy_header *
 	return -1;
 }
 
-/* Waits until fd is readable or deadline_ms passes. Returns 0, or -1 with
- * errno (ETIMEDOUT at the deadline). */
-static int wait_readable(int fd, long long deadline_ms)
-{
-	struct timeval tv;
-	long long left;
-	fd_set rfds;
-	int n;
-
-	for (;;) {
-		if ((left = clock_left_ms(deadline_ms)) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		FD_ZERO(&rfds);
-		FD_SET(fd, &rfds);
-		tv.tv_sec = (time_t)(left / 1000);
-		tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
-		n = select(fd + 1, &rfds, NULL, NULL, &tv);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
 /* Waits for fd, then reads at most max (> 0) bytes into dst. Returns the
  * count (0 after EINTR or EAGAIN), or -1 on timeout, EOF (errno 0) or
  * error. */
@@ -385,7 +346,7 @@ static ssize_t read_some(int fd, long long deadline_ms, char *dst, size_t max)
 {
 	ssize_t n;
 
-	if (wait_readable(fd, deadline_ms) < 0)
+	if (clock_wait_fd(fd, 0, deadline_ms) < 0)
 		return -1;
 	n = read(fd, dst, max);
 	if (n > 0)

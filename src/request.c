@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "number.h"
 #include "request.h"
 
 #define METHOD_MAX 7         /* strlen("CONNECT"), the longest we implement */
@@ -83,29 +84,6 @@ static int name_is(const char *s, size_t n, const char *lit)
 		if (to_lower((unsigned char)s[i]) != lit[i])
 			return 0;
 	return 1;
-}
-
-/* The one number parser: n > 0 decimal digits, no sign, leading zeros
- * allowed, value at most max. Overflow is impossible because the value is
- * checked against max before every step. Returns 0 and sets *out, or -1. */
-static int number_parse(const char *s, size_t n, unsigned long max,
-			unsigned long *out)
-{
-	unsigned long v = 0, d;
-	size_t i;
-
-	if (n == 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!is_digit((unsigned char)s[i]))
-			return -1;
-		d = (unsigned long)(s[i] - '0');
-		if (d > max || v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 /* Takes the next line off c into line, without its LF or CR LF.
@@ -577,24 +555,9 @@ int request_parse_truncated(const char *buf, size_t len)
  * readable, 408 on timeout, -1 with errno on error. */
 static int request_wait(int fd, long long deadline_ms)
 {
-	struct timeval tv;
-	long long left;
-	fd_set rfds;
-	int n;
-
-	for (;;) {
-		if ((left = clock_left_ms(deadline_ms)) == 0)
-			return HTTP_REQUEST_TIMEOUT;
-		FD_ZERO(&rfds);
-		FD_SET(fd, &rfds);
-		tv.tv_sec = (time_t)(left / 1000);
-		tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
-		n = select(fd + 1, &rfds, NULL, NULL, &tv);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
+	if (clock_wait_fd(fd, 0, deadline_ms) == 0)
+		return 0;
+	return errno == ETIMEDOUT ? HTTP_REQUEST_TIMEOUT : -1;
 }
 
 /* Reads what fd has into buf, never past REQUEST_HEAD_MAX so that bytes
