@@ -320,8 +320,12 @@ config_user_item(struct parser *p, struct rule *r, char *s)
 		r->users.any = 1;
 		return 0;
 	}
+	/* No byte that the printed rule (connectd -t) could not carry as a
+	 * plain word: space, quote, backslash, '#', and ':' which ends the
+	 * user in an auth file. */
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ':')
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f ||
+		    strchr(":#\"\\", s[i]) != NULL)
 			return config_error(p, "user: invalid user name '%s'", s);
 	if (n > AUTH_USER_MAX)
 		return config_error(p, "user: user name longer than %d bytes",

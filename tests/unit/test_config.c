@@ -187,6 +187,11 @@ static const struct {
 	  "test.conf:1: parent: cannot open credentials file '/nonexistent': No such file or directory" },
 	{ "allow user bob:x",
 	  "test.conf:1: user: invalid user name 'bob:x'" },
+	/* Found by fuzz_config: a quoted name -t could not print back. */
+	{ "allow user \"a#b\"",
+	  "test.conf:1: user: invalid user name 'a#b'" },
+	{ "allow user \" \"",
+	  "test.conf:1: user: invalid user name ' '" },
 	{ "allow user a,,b",
 	  "test.conf:1: user: empty item in list (check for a leading, trailing or double comma)" },
 	{ "realm \"a\\\"b\"",
