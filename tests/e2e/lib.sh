@@ -132,6 +132,10 @@ assert_match() {
 _PROBLEMS=()
 case_begin() {
 	_PROBLEMS=()
+	# Where the logs stood when the case began: a tie-breaker for
+	# log_lines when the kernel reused a client port.
+	_CASE_LOG_MARK=$( { stat -c %s "${CASE_LOG:-${CD_LOG:-/dev/null}}" 2>/dev/null || echo 0; } | head -n 1)
+	_CASE_LOG_FILE=${CASE_LOG:-${CD_LOG:-}}
 }
 problem() {
 	_PROBLEMS+=("$*")
@@ -445,9 +449,23 @@ LOG_RE='^connectd\[[0-9]+\]: client=[^ ]+ target=[^ ]+ addr=[^ ]+ rule=[^ ]+ sta
 # log_lines PORT [LOG]: connectd's log lines for the client whose source
 # port is PORT, after waiting up to 5 s for the first one.
 log_lines() {
-	local port=$1 log=${2:-$CD_LOG}
-	wait_log "^connectd\[[0-9]+\]: client=[^ ]+:$port " 5 "$log" || return 1
-	grep -E "^connectd\[[0-9]+\]: client=[^ ]+:$port " "$log"
+	local port=$1 log=${2:-$CD_LOG} re lines narrowed
+	re="^connectd\[[0-9]+\]: client=[^ ]+:$port "
+	wait_log "$re" 5 "$log" || return 1
+	lines=$(grep -E "$re" "$log")
+	# A client port the kernel handed out again (a connection the server
+	# closed first leaves no TIME_WAIT on the client), or a health check
+	# from another address with the same port number: prefer the records
+	# written since the case began, then the one from a loopback client.
+	if [ "$(printf '%s\n' "$lines" | wc -l)" -gt 1 ] && [ "$log" = "${_CASE_LOG_FILE:-}" ]; then
+		narrowed=$(tail -c +"$((${_CASE_LOG_MARK:-0} + 1))" "$log" | grep -E "$re")
+		[ -n "$narrowed" ] && lines=$narrowed
+	fi
+	if [ "$(printf '%s\n' "$lines" | wc -l)" -gt 1 ]; then
+		narrowed=$(printf '%s\n' "$lines" | grep -E "client=(127\.0\.0\.1|\[::1\]):$port ")
+		[ "$(printf '%s\n' "$narrowed" | grep -c .)" -eq 1 ] && lines=$narrowed
+	fi
+	printf '%s\n' "$lines"
 }
 
 # log_field LINE KEY: the value of KEY=VALUE in a log line ("pid" gives

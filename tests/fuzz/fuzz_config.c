@@ -84,22 +84,6 @@ static void check_rule(const struct config *cfg, const struct rule *r)
 			   r->via.items[i]);
 }
 
-/* Whether a user name of r would need quotes to be read back: the
- * formatter writes names bare (see README.md, "Findings"). Only builds
- * with -DFUZZ_SKIP_KNOWN skip those rules' round trip, so that a long run
- * can look past this one known bug. */
-#ifdef FUZZ_SKIP_KNOWN
-static int needs_quotes(const struct rule *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->users.nnames; i++)
-		if (strpbrk(r->users.names[i], " \t#\"") != NULL)
-			return 1;
-	return 0;
-}
-#endif
-
 /* Appends s and a LF to the growing text. */
 static void put_line(char **text, size_t *len, const char *s)
 {
@@ -160,10 +144,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		texts[i] = format(&cfg.rules[i]);
 		if (strlen(texts[i]) > LINE_MAX_BYTES)
 			no_round_trip = 1;
-#ifdef FUZZ_SKIP_KNOWN
-		if (needs_quotes(&cfg.rules[i]))
-			no_round_trip = 1;
-#endif
 		put_line(&text, &len, texts[i]);
 	}
 
