@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "number.h"
+#include "octets.h"
 #include "parent.h"
 
 #define STATUS_PREFIX "HTTP/1."
@@ -33,29 +34,6 @@
 #define STATUS_SWITCHING 101
 #define STATUS_FINAL_MIN 200
 #define PORT_MAX 65535
-
-/* A view of bytes not yet parsed: p is valid for n bytes. */
-struct cursor {
-	const char *p;
-	size_t n;
-};
-
-static int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* tchar of RFC 9110 5.6.2: what field names are made of. */
-static int is_tchar(unsigned char c)
-{
-	return is_alpha(c) || is_digit(c) ||
-	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
-}
 
 /* A reason-phrase or field-value octet: HTAB, SP, VCHAR or obs-text,
  * i.e. anything but a control (RFC 9112 4, RFC 9110 5.5). */

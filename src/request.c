@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "http.h"
 #include "number.h"
+#include "octets.h"
 #include "request.h"
 
 #define METHOD_MAX 7         /* strlen("CONNECT"), the longest we implement */
@@ -23,22 +24,6 @@
 #define LABEL_MAX 63         /* one DNS label */
 #define IPV6_TEXT_MAX 45     /* INET6_ADDRSTRLEN without its NUL */
 #define PORT_MAX 65535
-
-/* A view of bytes not yet parsed: p is valid for n bytes. */
-struct cursor {
-	const char *p;
-	size_t n;
-};
-
-static int is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 static int is_hex(unsigned char c)
 {
@@ -48,12 +33,6 @@ static int is_hex(unsigned char c)
 static char to_lower(unsigned char c)
 {
 	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-}
-
-/* tchar of RFC 9110 5.6.2: what method and field names are made of. */
-static int is_tchar(unsigned char c)
-{
-	return is_alpha(c) || is_digit(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* reg-name characters we accept (R35): LDH, '_' and the '.' separator. */
