@@ -314,30 +314,3 @@ void log_record(const struct log_record *r)
 		break;
 	}
 }
-
-void log_error(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	switch (backend) {
-	case LOG_TO_STDERR:
-		stderr_line(line);
-		break;
-	case LOG_TO_JOURNAL: {
-		struct journal_entry e = { .n = 0, .used = 0 };
-
-		journal_field(&e, "MESSAGE=%s", line);
-		journal_field(&e, "PRIORITY=%d", LOG_ERR);
-		journal_field(&e, "SYSLOG_IDENTIFIER=connectd");
-		systemd_journal_sendv(e.iov, e.n);
-		break;
-	}
-	case LOG_TO_SYSLOG:
-		syslog(LOG_ERR, "%s", line);
-		break;
-	}
-}

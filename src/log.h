@@ -45,9 +45,6 @@ void log_open(void);
 /* Writes the record as one line (and as journal fields). */
 void log_record(const struct log_record *r);
 
-/* A line that is not a connection record: start-up trouble. */
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Formats the record's text line into buf (pure; used by log_record and
  * the tests). Returns the length. */
 size_t log_format(const struct log_record *r, char *buf, size_t len);

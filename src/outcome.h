@@ -19,7 +19,6 @@ enum outcome {
 	OUTCOME_LIFETIME = 12,       /* tunnel closed by max_lifetime */
 	OUTCOME_RESET = 13,          /* tunnel ended by a reset or I/O error */
 	OUTCOME_USAGE = 64,          /* EX_USAGE: bad arguments, or run from a terminal */
-	OUTCOME_SOFTWARE = 70,       /* EX_SOFTWARE: internal error */
 	OUTCOME_CONFIG = 78,         /* EX_CONFIG: config error (500 to the client) */
 };
 
