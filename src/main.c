@@ -227,8 +227,8 @@ static int check_policy(struct session *s)
 		s->rec.rule_line = s->verdict.rule->line;
 	}
 	if (resolve_local_failed())
-		s->rec.detail = "cannot list this host's addresses (getifaddrs): "
-				"internal matched every address";
+		s->rec.detail = "cannot tell this host's own addresses (no socket "
+				"for the route lookup): internal matched";
 	if (!s->verdict.allowed && s->verdict.auth_needed)
 		return fail(s, HTTP_PROXY_AUTH_REQUIRED, OUTCOME_AUTH, NULL);
 	if (!s->verdict.allowed)

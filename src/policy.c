@@ -86,8 +86,11 @@ policy_internal(const struct policy_env *env, const struct addr *a)
 	struct addr u;
 
 	addr_unwrap(a, &u);
-	return addr_is_internal(&u) || policy_is_local(env, &u) ||
-	    policy_is_local(env, a);
+	if (addr_is_internal(&u) || policy_is_local(env, &u))
+		return 1;
+	/* Each question costs system calls: ask about the wrapped form
+	 * only when it is a different address. */
+	return memcmp(&u, a, sizeof(u)) != 0 && policy_is_local(env, a);
 }
 
 int

@@ -1,6 +1,6 @@
 /* resolve.h: the outside world policy asks about: what a name resolves to
  * (one getaddrinfo call), and whether an address is one of this host's
- * own (getifaddrs, asked at most once per process). */
+ * own (the kernel's route lookup for that one address). */
 #ifndef CONNECTD_RESOLVE_H
 #define CONNECTD_RESOLVE_H
 
@@ -12,8 +12,8 @@
  * in out, or an EAI_* code. */
 int resolve_host(const char *host, struct addr *out, size_t max, size_t *n);
 
-/* Whether this host's addresses could not be listed (getifaddrs failed,
- * e.g. netlink forbidden by a sandbox): then "internal" matched every
+/* Whether the own-address check could not be made (no socket for the
+ * route lookup, e.g. out of descriptors): then "internal" matched that
  * address, failing closed. */
 int resolve_local_failed(void);
 

@@ -426,8 +426,8 @@ stop_pid "$HOLD_PID"
 
 # ------------------------------------------------------------ the host's own addresses
 
-# connectd denies tunnels to this host's own addresses (getifaddrs, which
-# needs AF_NETLINK). Run `connectd --explain` under the unit's own sandbox
+# connectd denies tunnels to this host's own addresses (a route lookup
+# through a datagram socket, which the unit's address families must allow). Run `connectd --explain` under the unit's own sandbox
 # (its [Service] settings, ExecStart replaced) for an address of this host
 # that no fixed range makes internal: allowed on the host only because it
 # is the host's, it must be denied in the sandbox too.
@@ -458,7 +458,7 @@ else
 		ok "the sandbox keeps connectd's own-address check: --explain $own:443 is denied under the unit's settings"
 	else
 		not_ok "the sandbox keeps connectd's own-address check: --explain $own:443 is denied under the unit's settings" \
-			"exit status $st (1 = denied, 0 = allowed: getifaddrs failed, e.g. AF_NETLINK not allowed)" \
+			"exit status $st (1 = denied, 0 = allowed: the own-address check did not see the address as this host's)" \
 			"$(in_ct journalctl -o cat --no-pager -u connectd-explain.service | tail -n 4)"
 	fi
 fi
