@@ -211,18 +211,36 @@ addr_is_internal(const struct addr *a)
 	return 0;
 }
 
+/* The dotted quad by hand: every record formats one or two, and musl's
+ * inet_ntop goes through snprintf (2,300 instructions each). */
+static size_t
+addr_format_v4(const unsigned char *b, char *text)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			text[n++] = '.';
+		if (b[i] >= 100)
+			text[n++] = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			text[n++] = (char)('0' + b[i] / 10 % 10);
+		text[n++] = (char)('0' + b[i] % 10);
+	}
+	text[n] = '\0';
+	return n;
+}
+
 size_t
 addr_format(const struct addr *a, char *buf, size_t len)
 {
 	char text[ADDR_TEXT_MAX];
-	const char *ok;
 	size_t n;
 
 	if (addr_is_v4(a))
-		ok = inet_ntop(AF_INET, a->b + 12, text, sizeof(text));
-	else
-		ok = inet_ntop(AF_INET6, a->b, text, sizeof(text));
-	if (ok == NULL)
+		addr_format_v4(a->b + 12, text);
+	else if (inet_ntop(AF_INET6, a->b, text, sizeof(text)) == NULL)
 		text[0] = '\0';
 	if (len == 0)
 		return 0;

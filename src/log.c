@@ -84,8 +84,12 @@ struct text {
  * share of what a connection costs from exec to exit. */
 static void text_put(struct text *t, const char *s)
 {
-	while (*s && t->used + 1 < t->len)
-		t->buf[t->used++] = *s++;
+	size_t n = strlen(s), room = t->len - t->used - 1;
+
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->used, s, n);
+	t->used += n;
 	t->buf[t->used] = '\0';
 }
 
@@ -124,16 +128,19 @@ static void text_field(struct text *t, const char *key, const char *v)
  * Spaces become '_' in a key=value field, and stay in a quoted one. */
 static void text_add_clean(struct text *t, const char *s, int quoted)
 {
-	for (; *s && t->used + 1 < t->len; s++) {
+	char *out = t->buf + t->used, *end = t->buf + t->len - 1;
+
+	for (; *s && out < end; s++) {
 		char c = *s;
 
 		if (c < 0x20 || c > 0x7e || c == '"')
 			c = '?';
 		else if (c == ' ' && !quoted)
 			c = '_';
-		t->buf[t->used++] = c;
+		*out++ = c;
 	}
-	t->buf[t->used] = '\0';
+	*out = '\0';
+	t->used = (size_t)(out - t->buf);
 }
 
 /* "1.2.3.4:443" or "[2001:db8::1]:443" */
@@ -284,16 +291,14 @@ static void journal_record(const struct log_record *r, const char *line)
 static void stderr_line(const char *line)
 {
 	char buf[2200];
-	int n;
+	struct text t = { buf, sizeof(buf) - 1, 0 };
 
-	n = snprintf(buf, sizeof(buf), "connectd[%ld]: %s\n", (long)getpid(), line);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(buf)) {
-		n = sizeof(buf) - 1;
-		buf[n - 1] = '\n';
-	}
-	if (write(2, buf, (size_t)n) < 0)
+	text_put(&t, "connectd[");
+	text_num(&t, (unsigned long long)getpid());
+	text_put(&t, "]: ");
+	text_put(&t, line);
+	buf[t.used++] = '\n'; /* the room kept for it */
+	if (write(2, buf, t.used) < 0)
 		return; /* nowhere left to complain */
 }
 

@@ -93,12 +93,13 @@ static int write_all(int fd, const char *buf, size_t len)
 
 int reply_established(int fd, int minor_version)
 {
-	char line[64];
-	int n;
+	/* Constant text: every tunnel writes it, and a printf here was
+	 * 1,300 instructions of a static build's 70,000. */
+	static const char v0[] = "HTTP/1.0 200 Connection established\r\n\r\n";
+	static const char v1[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-	n = snprintf(line, sizeof(line), "HTTP/1.%d 200 Connection established\r\n\r\n",
-		     minor_version ? 1 : 0);
-	return write_all(fd, line, (size_t)n);
+	return minor_version ? write_all(fd, v1, sizeof(v1) - 1) :
+	    write_all(fd, v0, sizeof(v0) - 1);
 }
 
 size_t reply_format_error(char *buf, size_t len, int status, int minor_version,

@@ -249,6 +249,12 @@ static const struct {
 	{ "10.0.0.1", ADDR_TEXT_MAX, "10.0.0.1", 1 },
 	{ "::ffff:10.0.0.1", ADDR_TEXT_MAX, "10.0.0.1", 1 },
 	{ "255.255.255.255", ADDR_TEXT_MAX, "255.255.255.255", 1 },
+	/* Every width of every byte, and the zeros inside a number. */
+	{ "0.0.0.0", ADDR_TEXT_MAX, "0.0.0.0", 1 },
+	{ "9.10.99.100", ADDR_TEXT_MAX, "9.10.99.100", 1 },
+	{ "100.101.110.199", ADDR_TEXT_MAX, "100.101.110.199", 1 },
+	{ "200.250.90.1", ADDR_TEXT_MAX, "200.250.90.1", 1 },
+	{ "1.0.10.109", ADDR_TEXT_MAX, "1.0.10.109", 1 },
 	{ "2001:0db8:0000::0001", ADDR_TEXT_MAX, "2001:db8::1", 0 },
 	{ "::", ADDR_TEXT_MAX, "::", 0 },
 	{ "::1", ADDR_TEXT_MAX, "::1", 0 },
