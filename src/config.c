@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "octets.h"
 #include "config_parser.h"
 #include "request.h"
 
@@ -85,12 +86,20 @@ config_number(const char *s, size_t n, unsigned long max, unsigned long *out)
 void *
 config_grow(void *arr, size_t n, size_t size)
 {
-	char *grown;
+	char *grown = arr;
 
-	if (n >= SIZE_MAX / size - 1)
-		return NULL;
-	if ((grown = realloc(arr, (n + 1) * size)) == NULL)
-		return NULL;
+	/* The room is implicit: the next power of two at or above n. So
+	 * the array is reallocated only when n is a power of two, log n
+	 * times for n appends instead of n times (a realloc each cost
+	 * ~550 instructions with musl, and copying grows with n). */
+	if ((n & (n - 1)) == 0) {
+		size_t room = n == 0 ? 1 : 2 * n;
+
+		if (room < n || room > SIZE_MAX / size)
+			return NULL;
+		if ((grown = realloc(arr, room * size)) == NULL)
+			return NULL;
+	}
 	memset(grown + n * size, 0, size);
 	return grown;
 }
@@ -118,11 +127,13 @@ config_duration(struct parser *p, const struct directive *d, char **argv,
 		{ "h", 3600000 },
 	};
 	const char *s = argv[1];
-	size_t n = strspn(s, "0123456789"), i;
+	size_t n = 0, i;
 	unsigned long v;
 	int rc;
 
 	(void)argc;
+	while (is_digit((unsigned char)s[n]))
+		n++;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strcmp(s + n, units[i].unit) == 0)
 			break;
@@ -571,7 +582,8 @@ config_split(struct parser *p, char *s, char **argv)
 	int argc = 0;
 
 	for (;;) {
-		r += strspn(r, " \t");
+		while (*r == ' ' || *r == '\t')
+			r++;
 		if (*r == '\0' || *r == '#')
 			return argc;
 		if (argc == CONFIG_WORDS_MAX)
@@ -604,8 +616,10 @@ config_directive(struct parser *p, char **argv, int argc)
 	size_t i;
 
 	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
-		if (strcmp(argv[0], directives[i].name) == 0)
+		if (strcmp(argv[0], directives[i].name) == 0) {
 			d = &directives[i];
+			break;
+		}
 	if (d == NULL)
 		return config_error(p, "unknown directive '%s'", argv[0]);
 	if (d->nargs >= 0 && argc - 1 < d->nargs)
@@ -629,8 +643,6 @@ config_line(struct parser *p, const char *s, size_t n)
 	if (n > CONFIG_LINE_MAX)
 		return config_error(p, "line too long (more than %d bytes)",
 		    CONFIG_LINE_MAX);
-	if (memchr(s, '\0', n) != NULL)
-		return config_error(p, "NUL byte in line");
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	/* Most lines of a commented config are comments or blank: skip
@@ -671,6 +683,13 @@ config_parse_text(struct parser *p, const char *name, const char *text,
 	p->cfg->files = grown;
 	p->cfg->files[p->cfg->nfiles++] = copy;
 	p->file = copy;
+	/* One look for a NUL in the whole text, not one per line: every
+	 * connection parses the file, and most files have none. */
+	if ((nl = memchr(text, '\0', len)) != NULL) {
+		for (p->line = 1; pos < (size_t)(nl - text); pos++)
+			p->line += text[pos] == '\n';
+		rc = config_error(p, "NUL byte in line");
+	}
 	for (p->line = 1; rc == 0 && pos < len; p->line++) {
 		nl = memchr(text + pos, '\n', len - pos);
 		n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;

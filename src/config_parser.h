@@ -27,7 +27,9 @@ int config_number(const char *s, size_t n, unsigned long max,
 		  unsigned long *out);
 
 /* Returns arr (n elements of size bytes) grown by one zeroed element at
- * index n, or NULL when out of memory (arr is then left as it was). */
+ * index n, or NULL when out of memory (arr is then left as it was). The
+ * room is reserved in doubling steps, so arr must come from this function
+ * (or be NULL with n 0). */
 void *config_grow(void *arr, size_t n, size_t size);
 
 /* Case-insensitive ASCII comparison, independent of the locale. */
