@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lockdown.h"
+#include "relay.h"
 
 int lockdown_drop_privileges(const char *user, char *err, size_t errlen)
 {
@@ -142,6 +143,9 @@ static void allow_relay(struct filter *f)
 		SYS_getpid, SYS_gettid, SYS_clock_gettime, SYS_gettimeofday,
 		SYS_brk, SYS_munmap, SYS_mremap, SYS_madvise,
 		SYS_sendto, SYS_sendmsg, SYS_connect,
+#if RELAY_SPLICE
+		SYS_splice,
+#endif
 #ifdef SYS_select
 		SYS_select,
 #endif

@@ -1,4 +1,5 @@
-/* relay.c: one fixed buffer per direction; half-close; deadlines. */
+/* relay.c: one fixed buffer (or spliced pipe) per direction; half-close;
+ * deadlines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -13,12 +15,20 @@
 #include "relay.h"
 #include "reply.h"
 
-/* One direction of the tunnel: bytes read from `from` wait in buf until
- * `to` takes them. */
+/* A direction's pipe for splice(); fd[0] -1: that direction copies. */
+struct splice_pipe {
+	int fd[2];                  /* read end, write end */
+	size_t size;                /* what one splice() can fill */
+};
+
+/* One direction of the tunnel: bytes read from `from` wait in buf, or in
+ * the pipe, until `to` takes them. */
 struct flow {
 	int from, to;
 	char *buf;
+	const struct splice_pipe *pipe; /* NULL: copy through buf */
 	size_t off, len;            /* pending bytes: buf[off .. off+len) */
+	int piped;                  /* ... or the len bytes sit in the pipe */
 	int eof;                    /* `from` said EOF */
 	int shut;                   /* EOF passed on to `to` */
 	unsigned long long bytes;   /* written to `to` */
@@ -29,6 +39,8 @@ struct flow {
 };
 
 static char up_buf[RELAY_BUFFER_SIZE], down_buf[RELAY_BUFFER_SIZE];
+static struct splice_pipe up_pipe = { { -1, -1 }, 0 };
+static struct splice_pipe down_pipe = { { -1, -1 }, 0 };
 
 enum flow_event { FLOW_IDLE, FLOW_MOVED, FLOW_FAILED };
 
@@ -44,6 +56,56 @@ static void client_fd_prepare(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* Splice only between sockets and pipes: other ends (a file, refused
+ * when opened for appending; a terminal) keep the copy path. */
+static int splice_capable(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode));
+}
+
+/* Makes a direction's pipe. A larger pipe means fewer calls per byte;
+ * near the user's pipe allowance the kernel refuses the resize (the
+ * default size stays), past it the pipe is too small to be worth it. */
+static void splice_pipe_prepare(struct splice_pipe *p, int client_fd)
+{
+	int size;
+
+	if (!splice_capable(client_fd) || pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0)
+		return;
+	if (RELAY_PIPE_SIZE)
+		fcntl(p->fd[0], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	size = fcntl(p->fd[0], F_GETPIPE_SZ);
+	if (size < RELAY_PIPE_MIN) {
+		close(p->fd[0]);
+		close(p->fd[1]);
+		p->fd[0] = p->fd[1] = -1;
+		return;
+	}
+	p->size = (size_t)size;
+}
+
+/* The pending bytes to `to`: from the pipe, or from buf (always so for
+ * the bytes that came before the tunnel). */
+static ssize_t flow_send(struct flow *f)
+{
+	if (f->piped)
+		return splice(f->pipe->fd[0], NULL, f->to, NULL, f->len,
+			      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	return write(f->to, f->buf + f->off, f->len);
+}
+
+/* What `from` has, into the empty pipe or buf. */
+static ssize_t flow_receive(struct flow *f)
+{
+	f->piped = f->pipe != NULL;
+	if (f->piped)
+		return splice(f->from, NULL, f->pipe->fd[1], NULL, f->pipe->size,
+			      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	return read(f->from, f->buf, RELAY_BUFFER_SIZE);
+}
+
 /* Writes what is pending. Returns FLOW_MOVED if bytes went out,
  * FLOW_FAILED if the receiving peer is gone. */
 static enum flow_event flow_write(struct flow *f)
@@ -52,7 +114,7 @@ static enum flow_event flow_write(struct flow *f)
 
 	if (f->len == 0)
 		return FLOW_IDLE;
-	n = write(f->to, f->buf + f->off, f->len);
+	n = flow_send(f);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return FLOW_IDLE;
 	if (n < 0) {
@@ -71,7 +133,7 @@ static enum flow_event flow_write(struct flow *f)
  * through select() for every chunk. */
 static enum flow_event flow_read(struct flow *f)
 {
-	ssize_t n = read(f->from, f->buf, RELAY_BUFFER_SIZE);
+	ssize_t n = flow_receive(f);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return FLOW_IDLE;
@@ -218,12 +280,14 @@ static void flow_step(struct relay *r, struct flow *f, fd_set *rd, fd_set *wr)
 }
 
 static void flow_init(struct flow *f, int from, int to, char *buf,
-		      const char *name, const char *from_reset, const char *to_reset)
+		      const struct splice_pipe *pipe, const char *name,
+		      const char *from_reset, const char *to_reset)
 {
 	memset(f, 0, sizeof(*f));
 	f->from = from;
 	f->to = to;
 	f->buf = buf;
+	f->pipe = pipe->fd[0] >= 0 ? pipe : NULL;
 	f->eof_name = name;
 	f->from_reset = from_reset;
 	f->to_reset = to_reset;
@@ -233,6 +297,11 @@ void relay_prepare(int client_in, int client_out)
 {
 	client_fd_prepare(client_in);
 	client_fd_prepare(client_out);
+	if (RELAY_SPLICE) {
+		/* The server's end is always a TCP socket. */
+		splice_pipe_prepare(&up_pipe, client_in);
+		splice_pipe_prepare(&down_pipe, client_out);
+	}
 }
 
 /* Puts bytes that arrived before the tunnel into a flow's buffer. */
@@ -252,10 +321,10 @@ void relay_run(int client_in, int client_out, int server,
 	fd_set rd, wr;
 
 	memset(&r, 0, sizeof(r));
-	flow_init(&r.up, client_in, server, up_buf, "client-eof",
+	flow_init(&r.up, client_in, server, up_buf, &up_pipe, "client-eof",
 		  "client-reset", "server-reset");
-	flow_init(&r.down, server, client_out, down_buf, "server-eof",
-		  "server-reset", "client-reset");
+	flow_init(&r.down, server, client_out, down_buf, &down_pipe,
+		  "server-eof", "server-reset", "client-reset");
 	r.client_out = client_out;
 	r.server = server;
 	r.limits = limits;

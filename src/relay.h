@@ -7,7 +7,30 @@
 
 #include <stddef.h>
 
-#define RELAY_BUFFER_SIZE (128 * 1024) /* 0.49 s CPU per GiB; 32 KiB: 0.59 */
+/* The copy path (bytes before the tunnel, ends splice cannot use, past
+ * the pipe allowance): 0.49 s CPU per GiB; 32 KiB: 0.59. */
+#define RELAY_BUFFER_SIZE (128 * 1024)
+
+/* A direction whose ends are sockets or pipes moves its bytes with
+ * splice() through a pipe of its own, so they never cross into user
+ * space: 0.22 s CPU per GiB against 0.55 for copying through the buffer
+ * (tests/bench/relay_splice.py; RELAY_SPLICE=0 builds the copy relay).
+ * RELAY_PIPE_SIZE asks for the pipe's size (0: the kernel's default,
+ * 64 KiB; larger pipes saved a little CPU but use up the allowance
+ * below four or sixteen times faster). The lock-down allows splice. A
+ * pipe smaller than RELAY_PIPE_MIN is not used: past the user's pipe
+ * allowance (fs.pipe-user-pages-soft, 64 MiB for all of a user's pipes:
+ * 512 tunnels at two 64 KiB pipes each) the kernel gives 8 KiB pipes,
+ * which cost more calls than copying does, so that tunnel copies. */
+#ifndef RELAY_SPLICE
+#define RELAY_SPLICE 1
+#endif
+#ifndef RELAY_PIPE_SIZE
+#define RELAY_PIPE_SIZE 0
+#endif
+#ifndef RELAY_PIPE_MIN
+#define RELAY_PIPE_MIN (64 * 1024)
+#endif
 
 struct relay_limits {
 	unsigned idle_ms;         /* 0 = none; traffic either way resets it */
@@ -27,7 +50,8 @@ struct relay_stats {
 };
 
 /* Makes the client's fds ready for the relay (non-blocking, no Nagle
- * delay). Called before the lock-down, which forbids fcntl. */
+ * delay) and, with RELAY_SPLICE, makes the pipes. Called before the
+ * lock-down, which forbids fcntl and pipe2. */
 void relay_prepare(int client_in, int client_out);
 
 /* Bytes that were read before the tunnel began: the client's, sent with
