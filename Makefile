@@ -18,8 +18,13 @@ PKG_CONFIG ?= pkg-config
 CRYPT ?= $(shell printf '\043include <crypt.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo xcrypt || \
 	{ printf '\043include <unistd.h>\nint main(void) { return !crypt("a", "ab"); }\n' | \
 	$(CC) -D_GNU_SOURCE -x c -o /dev/null - >/dev/null 2>&1 && echo libc || echo none; })
-CRYPT_CFLAGS = -DCONNECTD_CRYPT_$(CRYPT)
-LIBS     ?= $(if $(filter xcrypt,$(CRYPT)),-lcrypt)
+# libxcrypt is dlopen()ed when an auth_file is loaded (src/auth.c says
+# why), by the soname -lcrypt would link: libcrypt.so.1 on Debian,
+# libcrypt.so.2 where the obsolete API is left out (Fedora).
+CRYPT_SONAME ?= $(shell f=$$($(CC) -print-file-name=libcrypt.so 2>/dev/null) && \
+	objdump -p "$$f" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }' | grep . || echo libcrypt.so.1)
+CRYPT_CFLAGS = -DCONNECTD_CRYPT_$(CRYPT) $(if $(filter xcrypt,$(CRYPT)),-DCRYPT_SONAME='"$(CRYPT_SONAME)"')
+LIBS     ?= $(if $(filter xcrypt,$(CRYPT)),-ldl)
 
 # auto: use libsystemd when pkg-config finds it; yes: require it; no: libc only.
 WITH_SYSTEMD ?= auto
@@ -263,8 +268,9 @@ static:
 		echo "static: $(MUSL_CC) has no crypt(3) (Debian's musl removed it, #947193)" >&2; \
 		exit 1; }
 
-# 32-bit ARM, glibc (Debian's gcc-arm-linux-gnueabihf); linking needs the
-# armhf libcrypt (libcrypt-dev:armhf). cc_has drops -fcf-protection here.
+# 32-bit ARM, glibc (Debian's gcc-arm-linux-gnueabihf); libcrypt is
+# dlopen()ed, so no armhf libcrypt is needed to link (auth_file then needs
+# it at run time). cc_has drops -fcf-protection here.
 ARM_CC ?= arm-linux-gnueabihf-gcc
 cross-arm:
 	$(MAKE) variant OUT=build/arm/connectd CC=$(ARM_CC) WITH_SYSTEMD=no

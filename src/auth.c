@@ -11,7 +11,11 @@
  * crypt at all (Debian's musl), where auth_file is refused at load. */
 #if defined(CONNECTD_CRYPT_xcrypt)
 #include <crypt.h>
+#include <dlfcn.h>
 #define HAVE_CRYPT 1
+#ifndef CRYPT_SONAME
+#define CRYPT_SONAME "libcrypt.so.1"
+#endif
 #elif defined(CONNECTD_CRYPT_libc)
 #include <unistd.h>
 #define HAVE_CRYPT 1
@@ -27,6 +31,43 @@
 #include "auth.h"
 
 #define AUTH_FILE_MAX (1024 * 1024)  /* far more than any real htpasswd */
+
+#if defined(CONNECTD_CRYPT_xcrypt)
+/* libxcrypt is loaded when an auth_file is, not linked: linking it cost
+ * every connection 36,000 instructions of dynamic-loader work
+ * (callgrind, 197,279 -> 161,397 without it), one more library mapped
+ * and its relocated pages, and most configurations have no auth_file. */
+static struct {
+	char *(*crypt_r)(const char *, const char *, struct crypt_data *);
+	int (*checksalt)(const char *);
+	const char *error;  /* why it could not be loaded */
+	int tried;
+} xcrypt;
+
+/* Returns 0 once crypt_r and crypt_checksalt are at hand, else -1 with
+ * xcrypt.error set. */
+static int xcrypt_load(void)
+{
+	void *lib;
+
+	if (!xcrypt.tried) {
+		xcrypt.tried = 1;
+		if ((lib = dlopen(CRYPT_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+			xcrypt.error = dlerror();
+			return -1;
+		}
+		xcrypt.crypt_r = (char *(*)(const char *, const char *,
+		    struct crypt_data *))dlsym(lib, "crypt_r");
+		xcrypt.checksalt = (int (*)(const char *))dlsym(lib,
+		    "crypt_checksalt");
+		if (xcrypt.crypt_r == NULL || xcrypt.checksalt == NULL) {
+			xcrypt.crypt_r = NULL;
+			xcrypt.error = "no crypt_r or crypt_checksalt in it";
+		}
+	}
+	return xcrypt.crypt_r != NULL ? 0 : -1;
+}
+#endif
 
 /* The longest decoded credentials: user, colon, password. The buffer is
  * rounded up to whole base64 quanta so a token of TOKEN68_MAX fits. */
@@ -268,10 +309,12 @@ static int hash_well_formed(const char *hash, const struct hash_scheme *s)
 	if (s->setting_len != 0 && ((size_t)(last - hash) != s->setting_len ||
 	    hash[4] < '0' || hash[4] > '9' || hash[5] < '0' || hash[5] > '9'))
 		return 0;
-#ifdef CRYPT_CHECKSALT_AVAILABLE
+#if defined(CONNECTD_CRYPT_xcrypt)
 	/* LEGACY is libxcrypt's word for "verifies, but not for new
 	 * passwords": it says so of sha256crypt. */
-	switch (crypt_checksalt(hash)) {
+	if (xcrypt_load() == -1)
+		return 0;
+	switch (xcrypt.checksalt(hash)) {
 	case CRYPT_SALT_OK:
 	case CRYPT_SALT_METHOD_LEGACY:
 		break;
@@ -542,6 +585,12 @@ int auth_file_load(const char *path, struct auth_file *af, char *err,
 	snprintf(err, errlen, "%s: this connectd was built without crypt(3) "
 		 "(its libc has none): authentication is not available", path);
 	return -1;
+#elif defined(CONNECTD_CRYPT_xcrypt)
+	if (xcrypt_load() == -1) {
+		snprintf(err, errlen, "%s: cannot load %s to check passwords: %s",
+			 path, CRYPT_SONAME, xcrypt.error);
+		return -1;
+	}
 #endif
 	if ((rc = file_read(path, &text, &len, &mode)) != 0) {
 		snprintf(err, errlen, "%s: cannot %s: %s", path,
@@ -621,9 +670,9 @@ static int hash_check(const char *password, const char *setting)
 	const char *out;
 
 	/* About 32 KiB, and it ends up holding password-derived state. */
-	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+	if (xcrypt_load() == -1 || (cd = calloc(1, sizeof(*cd))) == NULL)
 		return 0;
-	out = crypt_r(password, setting, cd);
+	out = xcrypt.crypt_r(password, setting, cd);
 	if (out != NULL && out[0] != '*')
 		ok = hash_equal(out, setting);
 	explicit_bzero(cd, sizeof(*cd));
