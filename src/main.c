@@ -41,25 +41,29 @@
 #define AUTH_TRIES_MAX 3
 
 /* Everything one connection knows, step by step. */
+/* What every connection writes comes first and the large buffers, of
+ * which a connection writes the first bytes at most, last: each page
+ * written is a page that every open tunnel keeps (the session is static,
+ * so pages never written are never allocated). */
 struct session {
-	struct config cfg;
-	char config_error[CONFIG_ERROR_MAX];
+	long long start;
+	int status;               /* the HTTP status answered (0: none) */
+	int outcome;              /* the exit code */
+	int server;               /* the upstream socket, or -1 */
 	int config_ok;
-	struct request_buffer in;
+	int authenticated;        /* user's credentials were checked good */
+	int passed_on;            /* status is a parent's answer, passed on */
+	int logged;               /* the record already went out (a 407 the
+				     client did not follow up) */
+	struct log_record rec;
+	struct config cfg;
 	struct request req;
 	struct policy_result verdict;
 	char user[AUTH_USER_MAX + 1]; /* the user the client named */
-	int authenticated;        /* user's credentials were checked good */
-	int server;               /* the upstream socket, or -1 */
-	struct parent_reply parent; /* a parent's answer and what followed it */
 	char detail[256];         /* free text for the log record */
-	int passed_on;            /* status is a parent's answer, passed on */
-	long long start;
-	int status;               /* the HTTP status answered (0: none) */
-	int logged;               /* the record already went out (a 407 the
-				     client did not follow up) */
-	int outcome;              /* the exit code */
-	struct log_record rec;
+	char config_error[CONFIG_ERROR_MAX];
+	struct request_buffer in;
+	struct parent_reply parent; /* a parent's answer and what followed it */
 };
 
 /* Records a failure: the status to answer, the exit code, the RFC 9209

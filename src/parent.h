@@ -30,8 +30,8 @@ int parent_parse_response(const char *buf, size_t len, int *status,
 /* The result of a handshake with a parent. */
 struct parent_reply {
 	int status;          /* the parent's final status, 0 if none */
-	char data[PARENT_RESPONSE_MAX]; /* bytes after the head: destination data */
 	size_t ndata;
+	char data[PARENT_RESPONSE_MAX]; /* bytes after the head: destination data */
 };
 
 /* Sends the request on the connected socket fd and reads the response

@@ -59,9 +59,11 @@ int request_parse_truncated(const char *buf, size_t len);
 /* A buffer for reading the head; bytes past the head (pipelined tunnel
  * data) stay in it after a successful read. */
 struct request_buffer {
-	char data[REQUEST_HEAD_MAX];
 	size_t len;       /* bytes held */
 	size_t head_len;  /* head length once found, else 0 */
+	/* Last, so that a short head touches only its first page: a
+	 * page written is a page each open tunnel keeps. */
+	char data[REQUEST_HEAD_MAX];
 };
 
 /* Reads from fd until a head is complete or the absolute deadline
