@@ -46,8 +46,7 @@ struct directive {
 	unsigned min_ms;    /* the smallest duration accepted */
 };
 
-static int config_parse_text(struct parser *, const char *, const char *,
-			     size_t);
+static int config_parse_text(struct parser *, const char *, char *, size_t);
 
 int
 config_error(struct parser *p, const char *fmt, ...)
@@ -631,11 +630,11 @@ config_directive(struct parser *p, char **argv, int argc)
 	return d->parse(p, d, argv, argc);
 }
 
-/* Parses one line of n bytes (without its LF). */
+/* Parses one line of n bytes (without its LF), splitting it in place:
+ * s[n], its LF or the byte after the text, becomes its NUL. */
 static int
-config_line(struct parser *p, const char *s, size_t n)
+config_line(struct parser *p, char *s, size_t n)
 {
-	char buf[CONFIG_LINE_MAX + 1];
 	char *argv[CONFIG_WORDS_MAX];
 	size_t i;
 	int argc;
@@ -656,19 +655,19 @@ config_line(struct parser *p, const char *s, size_t n)
 		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
 			return config_error(p, "control character 0x%02x in line",
 			    (unsigned)(unsigned char)s[i]);
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if ((argc = config_split(p, buf, argv)) <= 0)
+	s[n] = '\0';
+	if ((argc = config_split(p, s, argv)) <= 0)
 		return argc;
 	return config_directive(p, argv, argc);
 }
 
-/* Records name in cfg->files and parses text line by line as that file. */
+/* Records name in cfg->files and parses text line by line as that file,
+ * in place: text needs one writable byte past len. */
 static int
-config_parse_text(struct parser *p, const char *name, const char *text,
-		  size_t len)
+config_parse_text(struct parser *p, const char *name, char *text, size_t len)
 {
-	const char *saved_file = p->file, *nl;
+	const char *saved_file = p->file;
+	char *nl;
 	unsigned saved_line = p->line;
 	char *copy, **grown;
 	size_t pos = 0, n;
@@ -734,11 +733,12 @@ config_check(struct parser *p)
 	return 0;
 }
 
-/* On failure nothing parsed so far is kept: cfg is freed and back to the
- * defaults, so the caller never runs on half a policy. */
-int
-config_parse(const char *name, const char *text, size_t len,
-	     struct config *cfg, char *err, size_t errlen)
+/* config_parse on a text it may split in place (one writable byte past
+ * len); on failure nothing parsed so far is kept: cfg is freed and back
+ * to the defaults, so the caller never runs on half a policy. */
+static int
+config_parse_buffer(const char *name, char *text, size_t len,
+		    struct config *cfg, char *err, size_t errlen)
 {
 	struct parser p;
 
@@ -756,6 +756,26 @@ config_parse(const char *name, const char *text, size_t len,
 }
 
 int
+config_parse(const char *name, const char *text, size_t len,
+	     struct config *cfg, char *err, size_t errlen)
+{
+	char *copy;
+	int rc;
+
+	/* The parse splits lines in place: a copy, with room for the NUL
+	 * after the last line. */
+	if ((copy = malloc(len + 1)) == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: %s", name, strerror(ENOMEM));
+		return -1;
+	}
+	memcpy(copy, text, len);
+	rc = config_parse_buffer(name, copy, len, cfg, err, errlen);
+	free(copy);
+	return rc;
+}
+
+int
 config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 {
 	char *text;
@@ -768,7 +788,9 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 			    rc == -1 ? "open" : "read", strerror(errno));
 		return -1;
 	}
-	rc = config_parse(path, text, len, cfg, err, errlen);
+	/* The buffer holds CONFIG_FILE_MAX bytes and len is less: the
+	 * byte past the text is there to split in place. */
+	rc = config_parse_buffer(path, text, len, cfg, err, errlen);
 	free(text);
 	return rc;
 }

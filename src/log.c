@@ -286,36 +286,37 @@ static void journal_record(const struct log_record *r, const char *line)
 	systemd_journal_sendv(e.iov, e.n);
 }
 
-/* One write() per line, so that lines from concurrent connections sharing
- * one log file never interleave. */
-static void stderr_line(const char *line)
-{
-	char buf[2200];
-	struct text t = { buf, sizeof(buf) - 1, 0 };
-
-	text_put(&t, "connectd[");
-	text_num(&t, (unsigned long long)getpid());
-	text_put(&t, "]: ");
-	text_put(&t, line);
-	buf[t.used++] = '\n'; /* the room kept for it */
-	if (write(2, buf, t.used) < 0)
-		return; /* nowhere left to complain */
-}
+/* The record's text; stderr adds "connectd[PID]: " before it and a
+ * newline after, in the same buffer. */
+#define LOG_LINE_MAX 2048
 
 void log_record(const struct log_record *r)
 {
-	char line[2048];
+	/* One buffer for every backend: with the record built in a second
+	 * one for stderr's prefix, the stack reached a page further, and
+	 * each open tunnel keeps every page its stack ever touched. */
+	char buf[LOG_LINE_MAX + 64];
+	struct text t = { buf, sizeof(buf) - 1, 0 };
 
-	log_format(r, line, sizeof(line));
 	switch (backend) {
 	case LOG_TO_STDERR:
-		stderr_line(line);
+		/* One write() per line, so that lines from concurrent
+		 * connections sharing one log file never interleave. */
+		text_put(&t, "connectd[");
+		text_num(&t, (unsigned long long)getpid());
+		text_put(&t, "]: ");
+		t.used += log_format(r, buf + t.used, LOG_LINE_MAX);
+		buf[t.used++] = '\n'; /* the room kept for it */
+		if (write(2, buf, t.used) < 0)
+			return; /* nowhere left to complain */
 		break;
 	case LOG_TO_JOURNAL:
-		journal_record(r, line);
+		log_format(r, buf, LOG_LINE_MAX);
+		journal_record(r, buf);
 		break;
 	case LOG_TO_SYSLOG:
-		syslog(LOG_INFO, "%s", line);
+		log_format(r, buf, LOG_LINE_MAX);
+		syslog(LOG_INFO, "%s", buf);
 		break;
 	}
 }
