@@ -370,24 +370,29 @@ class Bench:
             return
         if s["kind"] == "connectd":
             argv = supervisor_argv(s, s["port"], out, [s["bin"], "-c", self.bench_conf])
+        elif s["kind"] == "floor":
+            argv = supervisor_argv(s, s["port"], out, [s["bin"]])
         elif s["kind"] == "tinyproxy":
             conf = os.path.join(self.work, "tinyproxy.conf")
             with open(conf, "w") as f:
                 f.write("User nobody\nGroup nogroup\nPort %d\nListen 127.0.0.1\n"
                         "Timeout 600\nMaxClients 2048\nLogFile \"%s/tinyproxy.file.log\"\n"
-                        "LogLevel Warning\nPidFile \"%s/tinyproxy.pid\"\nAllow 127.0.0.1\n"
-                        "DisableViaHeader Yes\n" % (s["port"], self.work, self.work))
+                        "LogLevel %s\nPidFile \"%s/tinyproxy.pid\"\nAllow 127.0.0.1\n"
+                        "DisableViaHeader Yes\n" % (s["port"], self.work,
+                                                     "Connect" if s["logs"] else "Warning", self.work))
             argv = ["tinyproxy", "-d", "-c", conf]
         elif s["kind"] == "squid":
             conf = os.path.join(self.work, "squid.conf")
             with open(conf, "w") as f:
                 f.write("http_port 127.0.0.1:%d\nhttp_access allow all\ncache deny all\n"
-                        "cache_mem 8 MB\naccess_log none\ncache_store_log none\n"
+                        "cache_mem 8 MB\naccess_log %s\ncache_store_log none\n"
                         "cache_log %s/squid.cache.log\npid_filename %s/squid.pid\n"
                         "coredump_dir %s\ncache_effective_user proxy\n"
                         "max_filedescriptors 8192\nshutdown_lifetime 0 seconds\n"
                         "logfile_rotate 0\npinger_enable off\nvia off\n"
-                        "forwarded_for delete\n" % (s["port"], self.work, self.work, self.work))
+                        "forwarded_for delete\n" % (
+                            s["port"], "stdio:%s/squid.access.log" % self.work if s["logs"] else "none",
+                            self.work, self.work, self.work))
             argv = ["squid", "-N", "-f", conf]
         s["proc"] = start(argv, out)
         wait_port(s["port"], s["proc"])
@@ -407,8 +412,8 @@ class Bench:
             return sum(1 for line in f if line.startswith("connectd[") and " status=200 " in line)
 
     def settle(self, s):
-        if s["kind"] == "connectd" and not wait_idle(s["proc"].pid):
-            self.failures.append("%s: connectd processes still running" % s["name"])
+        if s["kind"] in ("connectd", "floor") and not wait_idle(s["proc"].pid):
+            self.failures.append("%s: handler processes still running" % s["name"])
 
     # ------------------------------------------------------------- phases
 
@@ -654,6 +659,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--connectd", action="append", default=[], help="NAME=LABEL=PATH")
     ap.add_argument("--shipped-conf", required=True)
+    ap.add_argument("--floor", help="tests/bench/floor.c, built static")
     ap.add_argument("--results", required=True)
     ap.add_argument("--bytes", type=int, default=GIB)
     ap.add_argument("--tunnels", type=int, default=2000)
@@ -719,8 +725,21 @@ def run_all(a, b, t_start):
             if b"libsystemd.so" in f.read():
                 systems.append({"name": name + "-sd", "label": label + ", systemd mode (LISTEN_FDS, JOURNAL_STREAM)",
                                 "kind": "connectd", "bin": path, "mode": "systemd"})
-    systems += [{"name": "tinyproxy", "label": tinyproxy_label(), "kind": "tinyproxy"},
-                {"name": "squid", "label": squid_label(), "kind": "squid"}]
+    # The floor: the least a handler started per connection can cost here.
+    if a.floor:
+        systems.append({"name": "floor", "kind": "floor", "bin": a.floor,
+                        "label": "floor: minimal handler (tests/bench/floor.c, static musl; no policy or log)"})
+    # Each peer twice: logging every tunnel, as connectd always does (one
+    # record), and with that log off. tinyproxy's least per-connection
+    # logging is LogLevel Connect (three lines a tunnel); Squid's is its
+    # access log (one line a request).
+    systems += [{"name": "tinyproxy", "label": tinyproxy_label() + ", LogLevel Connect",
+                 "kind": "tinyproxy", "logs": True},
+                {"name": "tinyproxy-quiet", "label": tinyproxy_label() + ", no connection log (LogLevel Warning)",
+                 "kind": "tinyproxy", "logs": False},
+                {"name": "squid", "label": squid_label() + ", access log", "kind": "squid", "logs": True},
+                {"name": "squid-quiet", "label": squid_label() + ", no access log", "kind": "squid",
+                 "logs": False}]
     if a.only:
         keep = set(a.only.split(","))
         systems = [s for s in systems if s["name"] in keep or s["name"] == "direct"]
@@ -994,6 +1013,7 @@ def report(a, b, systems, cg, load0, load1, elapsed):
       "Direct: time to connect() instead of time to 200; x direct is the ratio to a direct "
       "transfer run right before the proxy's, in the same direction." % a.tunnels)
     w("")
+    goals(w, systems, R, cg)
     if b.failures:
         w("**Failures (%d):**\n" % len(b.failures))
         for f in b.failures:
@@ -1014,7 +1034,7 @@ def report(a, b, systems, cg, load0, load1, elapsed):
             t = r.get(c, {})
             cells.append("%s (%s + %s)" % (fmt(t.get("cpu_ms"), "{:.2f}"), fmt(t.get("cpu_user_ms"), "{:.2f}"),
                                             fmt(t.get("cpu_sys_ms"), "{:.2f}")))
-        own = fmt(r.get("c32", {}).get("own_ms"), "{:.2f}") if s["kind"] == "connectd" else "-"
+        own = fmt(r.get("c32", {}).get("own_ms"), "{:.2f}") if s["kind"] in ("connectd", "floor") else "-"
         w("| %s | %s | %s | %s | %s |" % (s["label"], cells[0], cells[1], own, fmt(r.get("c32", {}).get("faults"), "{:.0f}")))
     w("")
     w("From /proc/PID/stat of the proxy's process tree (connectd: the supervisor's own and its "
@@ -1129,8 +1149,70 @@ def short_obj(o):
     return os.path.basename(o or "?")
 
 
+def goals(w, systems, R, cg):
+    """The goals of issue 6, each against this run's numbers: met,
+    missed, or '-' where a number is missing (a phase not run)."""
+    names = {s["name"] for s in systems}
+    rows = []
+
+    def get(name, *path):
+        v = R.get(name, {})
+        for k in path:
+            v = v.get(k, {}) if isinstance(v, dict) else {}
+        return v if isinstance(v, (int, float)) else None
+
+    def row(goal, build, value, limit, ok, shown):
+        verdict = "-" if value is None or limit is None else ("met" if ok(value, limit) else "**missed**")
+        rows.append("| %s | %s | %s | %s |" % (goal, build, shown(value, limit), verdict))
+
+    def cpu(name):
+        v = [R[name][d]["cpu_per_gib"] for d in ("up", "down")
+             if R.get(name, {}).get(d, {}).get("cpu_per_gib") is not None]
+        return sum(v) / len(v) if v else None
+
+    le = lambda v, lim: v <= lim  # noqa: E731
+    ge = lambda v, lim: v >= lim  # noqa: E731
+    builds = [(n, SHORT.get(n, n)) for n in ("connectd", "connectd-static") if n in names]
+    for n, label in builds:
+        for d in ("up", "down"):
+            r = get(n, d, "ratio")
+            row("throughput %s >= 0.45x direct" % d, label, r, 0.45, ge,
+                lambda v, lim: "%s x direct" % fmt(v, "{:.2f}"))
+            mine, peer = get(n, d, "mbps"), get("squid", d, "mbps")
+            ratio = mine / peer if mine is not None and peer else None
+            row("throughput %s >= 1.1x Squid (access log)" % d, label, ratio, 1.1, ge,
+                lambda v, lim: "%s x Squid" % fmt(v, "{:.2f}"))
+        row("relay CPU <= 0.5 s/GiB", label, cpu(n), 0.5, le, lambda v, lim: "%s s/GiB" % fmt(v, "{:.2f}"))
+        want = 2.0 if n == "connectd-static" else 1.0
+        mine, peer = get(n, "c32", "rate"), get("tinyproxy", "c32", "rate")
+        row("tunnels/s c=32 >= %.1fx tinyproxy (LogLevel Connect)" % want, label,
+            mine / peer if mine is not None and peer else None, want, ge,
+            lambda v, lim: "%s x (%s/s against %s/s)" % (fmt(v, "{:.2f}"), fmt(mine), fmt(peer)))
+        want = 1.0 if n == "connectd-static" else 1.5
+        row("time to 200 p50 c=1 <= %.1f ms" % want, label, get(n, "c1", "p50"), want, le,
+            lambda v, lim: "%s ms" % fmt(v, "{:.2f}"))
+        want = 100 if n == "connectd-static" else 150
+        row("memory per held tunnel <= %d KiB" % want, label, get(n, "mem_per"), want, le,
+            lambda v, lim: "%s KiB" % fmt(v, "{:.0f}"))
+        if n == "connectd-static":
+            ir = cg.get(n, {}).get("shipped", {}).get("total")
+            row("exec to exit < 30,000 instructions, shipped config", label, ir, 30000, lambda v, lim: v < lim,
+                lambda v, lim: "%s" % fmt(v))
+    if not rows:
+        return
+    w("## Goals (issue 6), this run\n")
+    w("| goal | build | measured | |")
+    w("|---|---|---|---|")
+    for r in rows:
+        w(r)
+    w("")
+    w("The peers in the ratios log every tunnel, as connectd does (tinyproxy `LogLevel Connect`, Squid's "
+      "access log); the same peers without that log are in the table above.\n")
+
+
 SHORT = {"direct": "direct", "connectd": "connectd default", "connectd-sd": "connectd default, systemd mode", "connectd-nosd": "connectd no libsystemd",
-         "connectd-static": "connectd static musl", "tinyproxy": "tinyproxy", "squid": "Squid"}
+         "connectd-static": "connectd static musl", "tinyproxy": "tinyproxy", "tinyproxy-quiet": "tinyproxy, no log",
+         "squid": "Squid", "squid-quiet": "Squid, no log", "floor": "floor (minimal handler)"}
 
 
 def chart(a, systems, R, cg):
