@@ -124,6 +124,19 @@ def supervisor_argv(s, port, log, program):
     return argv + program
 
 
+def write_bench_conf(shipped, path, server_port):
+    """The bench config: the shipped file, with one rule before its first
+    rule that lets the loopback client reach the loopback server."""
+    with open(shipped) as f:
+        lines = f.readlines()
+    i = next((k for k, line in enumerate(lines) if re.match(r"(allow|deny)\s", line)), len(lines))
+    lines.insert(i, "allow from 127.0.0.1 to 127.0.0.1 port %d\n" % server_port)
+    with open(path, "w") as f:
+        f.writelines(lines)
+    os.chmod(path, 0o644)
+    return path
+
+
 def free_port():
     """A free port below the ephemeral range, so that no outgoing
     connection of this very bench can hold it when a proxy binds it."""
@@ -706,20 +719,7 @@ def run_all(a, b, t_start):
     srv = start([a.loadgen, "server", "127.0.0.1", str(b.server_port)], os.path.join(a.work, "server.log"))
     wait_port(b.server_port, srv)
 
-    # The bench config: the shipped file, with one rule before its first
-    # rule that lets the loopback client reach the loopback server.
-    b.bench_conf = os.path.join(a.work, "bench.conf")
-    with open(a.shipped_conf) as f:
-        shipped = f.read().splitlines(True)
-    out, done = [], False
-    for line in shipped:
-        if not done and re.match(r"(allow|deny)\s", line):
-            out.append("allow from 127.0.0.1 to 127.0.0.1 port %d\n" % b.server_port)
-            done = True
-        out.append(line)
-    with open(b.bench_conf, "w") as f:
-        f.writelines(out)
-    os.chmod(b.bench_conf, 0o644)
+    b.bench_conf = write_bench_conf(a.shipped_conf, os.path.join(a.work, "bench.conf"), b.server_port)
 
     systems = [{"name": "direct", "label": "direct (no proxy)", "kind": "direct"}]
     for spec in a.connectd:

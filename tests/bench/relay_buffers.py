@@ -49,18 +49,6 @@ def build(size_kib):
     return os.path.join(d, "connectd")
 
 
-def cpu_split(pids):
-    u = s = 0
-    for pid in pids:
-        try:
-            f = bench.stat_fields(pid)
-        except OSError:
-            continue
-        u += int(f[11]) + int(f[13])
-        s += int(f[12]) + int(f[14])
-    return u, s
-
-
 def main():
     sizes = [int(x) for x in (sys.argv[1] if len(sys.argv) > 1 else "16,32,64,128,256").split(",")]
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -75,14 +63,8 @@ def main():
         sport = bench.free_port()
         srv = bench.start([lg, "server", "127.0.0.1", str(sport)], os.path.join(work, "server.log"))
         bench.wait_port(sport, srv)
-        conf = os.path.join(work, "bench.conf")
-        with open(os.path.join(OUT, "tree", "packaging", "connectd.conf")) as f:
-            lines = f.readlines()
-        i = next(k for k, l in enumerate(lines) if re.match(r"(allow|deny)\s", l))
-        lines.insert(i, "allow from 127.0.0.1 to 127.0.0.1 port %d\n" % sport)
-        with open(conf, "w") as f:
-            f.writelines(lines)
-        os.chmod(conf, 0o644)
+        conf = bench.write_bench_conf(os.path.join(OUT, "tree", "packaging", "connectd.conf"),
+                                      os.path.join(work, "bench.conf"), sport)
 
         def supervise(argv_tail):
             port = bench.free_port()
@@ -98,12 +80,12 @@ def main():
                 try:
                     for d in ("up", "down"):
                         bench.wait_idle(p.pid)
-                        u0, s0 = cpu_split(bench.tree(p.pid))
+                        u0, s0 = bench.cpu_split(bench.tree(p.pid))
                         r = subprocess.run([lg, "bulk", d, "127.0.0.1", str(port), "127.0.0.1",
                                             str(sport), str(GIB)], capture_output=True, text=True, timeout=300)
                         kv = bench.kv(r.stdout.strip().splitlines()[-1])
                         bench.wait_idle(p.pid)
-                        u1, s1 = cpu_split(bench.tree(p.pid))
+                        u1, s1 = bench.cpu_split(bench.tree(p.pid))
                         if kv["ok"] != "1":
                             print("# %d KiB %s: failed: %s" % (n, d, r.stdout.strip()))
                             continue

@@ -21,7 +21,6 @@ cutime/cstime after connectd exited) and, from one 64 MiB transfer each
 way under `strace -c -f`, the system calls per MiB.
 """
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -77,30 +76,6 @@ def build_loadgen():
     return lg
 
 
-def cpu_split(pids):
-    u = s = 0
-    for pid in pids:
-        try:
-            f = bench.stat_fields(pid)
-        except OSError:
-            continue
-        u += int(f[11]) + int(f[13])
-        s += int(f[12]) + int(f[14])
-    return u, s
-
-
-def write_conf(work, sport):
-    conf = os.path.join(work, "bench.conf")
-    with open(os.path.join(TOP, "packaging", "connectd.conf")) as f:
-        lines = f.readlines()
-    i = next(k for k, l in enumerate(lines) if re.match(r"(allow|deny)\s", l))
-    lines.insert(i, "allow from 127.0.0.1 to 127.0.0.1 port %d\n" % sport)
-    with open(conf, "w") as f:
-        f.writelines(lines)
-    os.chmod(conf, 0o644)
-    return conf
-
-
 class Runner:
     def __init__(self, lg, work, sport):
         self.lg, self.work, self.sport = lg, work, sport
@@ -134,10 +109,10 @@ class Runner:
         try:
             for d in ("up", "down"):
                 bench.wait_idle(p.pid)
-                u0, s0 = cpu_split(bench.tree(p.pid))
+                u0, s0 = bench.cpu_split(bench.tree(p.pid))
                 kv = self.bulk(port, d, GIB)
                 bench.wait_idle(p.pid)
-                u1, s1 = cpu_split(bench.tree(p.pid))
+                u1, s1 = bench.cpu_split(bench.tree(p.pid))
                 if not kv:
                     print("# %s %s: failed" % (name, d), flush=True)
                     continue
@@ -211,7 +186,8 @@ def main():
         sport = bench.free_port()
         srv = bench.start([lg, "server", "127.0.0.1", str(sport)], os.path.join(work, "server.log"))
         bench.wait_port(sport, srv)
-        conf = write_conf(work, sport)
+        conf = bench.write_bench_conf(os.path.join(TOP, "packaging", "connectd.conf"),
+                                      os.path.join(work, "bench.conf"), sport)
         r = Runner(lg, work, sport)
         order = ["direct"] + names
         for rep in range(reps):
