@@ -58,7 +58,7 @@ HDRS = $(wildcard src/*.h)
 
 # The pure modules the unit tests link against.
 UNIT_SRCS  = $(wildcard $(addprefix src/,addr.c clock.c request.c config.c rule.c policy.c lockdown.c \
-	auth.c parent.c proxyproto.c))
+	auth.c file.c parent.c proxyproto.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_CFLAGS = -std=c11 $(DEFS) $(CRYPT_CFLAGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all $(WARN_CFLAGS) -Isrc
@@ -301,7 +301,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_NAMES    = request config auth parent proxyproto policy
 FUZZ_SECONDS_EACH ?= $(shell echo $$(( ($(FUZZ_SECONDS) + 5) / 6 )))
 FUZZ_SRCS     = $(addprefix src/,addr.c clock.c request.c config.c rule.c policy.c \
-	auth.c parent.c proxyproto.c)
+	auth.c file.c parent.c proxyproto.c)
 FUZZ_BINS     = $(addprefix build/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_ALL_CFLAGS = -std=c11 $(DEFS) -DCONNECTD_CRYPT_xcrypt -Isrc $(WARN_CFLAGS) $(FUZZ_CFLAGS) \

@@ -21,7 +21,6 @@
 #define HAVE_CRYPT 1
 #endif
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "file.h"
 
 #define AUTH_FILE_MAX (1024 * 1024)  /* far more than any real htpasswd */
 
@@ -407,54 +407,6 @@ int auth_line_parse(char *line, size_t len, char **user, char **hash,
 	return 0;
 }
 
-/* Reads the whole file at path into a malloc'd buffer with one spare byte
- * after the data (auth_line_parse terminates the last line there) and
- * returns its mode in *mode. Returns 0, -1 when it cannot be opened, or
- * -2 when it cannot be read (EISDIR, EFBIG past AUTH_FILE_MAX); errno set. */
-static int file_read(const char *path, char **text, size_t *len, mode_t *mode)
-{
-	struct stat st;
-	char *buf;
-	ssize_t r;
-	size_t n = 0;
-	int fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -1;
-	/* + 2: one byte to detect an oversized file, one for the terminator. */
-	if ((buf = malloc(AUTH_FILE_MAX + 2)) == NULL || fstat(fd, &st) == -1)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	while (n <= AUTH_FILE_MAX) {
-		if ((r = read(fd, buf + n, AUTH_FILE_MAX + 1 - n)) == 0)
-			break;
-		if (r > 0)
-			n += (size_t)r;
-		else if (errno != EINTR)
-			goto fail;
-	}
-	if (n > AUTH_FILE_MAX) {
-		errno = EFBIG;
-		goto fail;
-	}
-	close(fd);
-	*text = buf;
-	*len = n;
-	*mode = st.st_mode;
-	return 0;
-fail:
-	saved = errno;
-	if (buf != NULL)
-		explicit_bzero(buf, n);
-	free(buf);
-	close(fd);
-	errno = saved;
-	return -2;
-}
-
 /* Appends a copy of user and hash to af, growing the array by doubling.
  * Returns 0, or -1 when out of memory. */
 static int entry_add(struct auth_file *af, size_t *cap, const char *user,
@@ -592,7 +544,7 @@ int auth_file_load(const char *path, struct auth_file *af, char *err,
 		return -1;
 	}
 #endif
-	if ((rc = file_read(path, &text, &len, &mode)) != 0) {
+	if ((rc = file_read(path, AUTH_FILE_MAX, &text, &len, &mode)) != 0) {
 		snprintf(err, errlen, "%s: cannot %s: %s", path,
 			 rc == -1 ? "open" : "read", strerror(errno));
 		return -1;

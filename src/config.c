@@ -16,7 +16,6 @@
  * "any.". A setting given twice keeps the last value, so that an included
  * file can override one. */
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -24,10 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "file.h"
 #include "octets.h"
 #include "config_parser.h"
 #include "request.h"
@@ -168,50 +167,6 @@ config_flag(struct parser *p, const struct directive *d, char **argv,
 	return 0;
 }
 
-/* Reads the whole file at path into a malloc'd buffer. Returns 0, -1 when
- * it cannot be opened, or -2 when it cannot be read (EISDIR for a
- * directory, EFBIG past CONFIG_FILE_MAX); errno is set. */
-static int
-config_read_file(const char *path, char **text, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	ssize_t r;
-	size_t n = 0;
-	int fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return -1;
-	if ((buf = malloc(CONFIG_FILE_MAX)) == NULL || fstat(fd, &st) == -1)
-		goto fail;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail;
-	}
-	for (;;) {
-		if (n == CONFIG_FILE_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-		if ((r = read(fd, buf + n, CONFIG_FILE_MAX - n)) == 0)
-			break;
-		if (r > 0)
-			n += (size_t)r;
-		else if (errno != EINTR)
-			goto fail;
-	}
-	close(fd);
-	*text = buf;
-	*len = n;
-	return 0;
-fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return -2;
-}
-
 /* Reads an included file; errors name the include line. */
 static int
 config_include_file(struct parser *p, const char *path)
@@ -220,7 +175,7 @@ config_include_file(struct parser *p, const char *path)
 	size_t len;
 	int rc;
 
-	if ((rc = config_read_file(path, &text, &len)) != 0)
+	if ((rc = file_read(path, CONFIG_FILE_MAX, &text, &len, NULL)) != 0)
 		return config_error(p, "include: cannot %s '%s': %s",
 		    rc == -1 ? "open" : "read", path, strerror(errno));
 	p->depth++;
@@ -373,7 +328,7 @@ config_parent_credentials(struct parser *p, struct parent *par,
 
 	if (config_include_path(p->file, name, 0, path, sizeof(path)) == -1)
 		return config_error(p, "parent: path too long");
-	if ((rc = config_read_file(path, &text, &len)) != 0)
+	if ((rc = file_read(path, CONFIG_FILE_MAX, &text, &len, NULL)) != 0)
 		return config_error(p, "parent: cannot %s credentials file "
 		    "'%s': %s", rc == -1 ? "open" : "read", path, strerror(errno));
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
@@ -782,14 +737,14 @@ config_load(const char *path, struct config *cfg, char *err, size_t errlen)
 	size_t len;
 	int rc;
 
-	if ((rc = config_read_file(path, &text, &len)) != 0) {
+	if ((rc = file_read(path, CONFIG_FILE_MAX, &text, &len, NULL)) != 0) {
 		if (errlen > 0)
 			snprintf(err, errlen, "%s: cannot %s: %s", path,
 			    rc == -1 ? "open" : "read", strerror(errno));
 		return -1;
 	}
-	/* The buffer holds CONFIG_FILE_MAX bytes and len is less: the
-	 * byte past the text is there to split in place. */
+	/* file_read leaves a NUL past the text: the byte a split in place
+	 * needs after the last line. */
 	rc = config_parse_buffer(path, text, len, cfg, err, errlen);
 	free(text);
 	return rc;
