@@ -724,7 +724,9 @@ config_parse(const char *name, const char *text, size_t len,
 			snprintf(err, errlen, "%s: %s", name, strerror(ENOMEM));
 		return -1;
 	}
-	memcpy(copy, text, len);
+	if (len > 0) /* text may be NULL then */
+		memcpy(copy, text, len);
+	copy[len] = '\0';
 	rc = config_parse_buffer(name, copy, len, cfg, err, errlen);
 	free(copy);
 	return rc;
