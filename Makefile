@@ -71,7 +71,7 @@ connectd: $(OBJS)
 src/%.o: src/%.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/unit/%: tests/unit/%.c $(UNIT_SRCS) $(HDRS)
+build/unit/%: tests/unit/%.c tests/unit/unit.h $(UNIT_SRCS) $(HDRS)
 	@mkdir -p build/unit
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka -lcrypt
 

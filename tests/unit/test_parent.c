@@ -6,12 +6,6 @@
  * bytes written beforehand, or a forked child that reads the request,
  * checks it and answers. With SOCK_SEQPACKET each of the child's sends is
  * one read on our side, which makes split answers deterministic. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,9 +17,7 @@
 
 #include "clock.h"
 #include "parent.h"
-
-#define IN(s) s, sizeof(s) - 1
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#include "unit.h"
 
 /* ---- parent_format_request --------------------------------------------- */
 
@@ -287,34 +279,16 @@ static void test_parse_row(void **state)
 
 #define REQ "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
 
-static long long far_deadline(void)
-{
-	return clock_now_ms() + 10000;
-}
-
 /* A socketpair of the given type; sv[0] is ours, made non-blocking as
  * connectd's parent socket is; sv[1] is the parent's. */
-static void pair(int type, int sv[2])
+static void parent_pair(int type, int sv[2])
 {
 	int flags;
 
-	assert_int_equal(socketpair(AF_UNIX, type, 0, sv), 0);
+	pair(type, sv);
 	flags = fcntl(sv[0], F_GETFL);
 	assert_true(flags >= 0);
 	assert_int_equal(fcntl(sv[0], F_SETFL, flags | O_NONBLOCK), 0);
-}
-
-/* Writes all n bytes of s to fd (a test's own end, blocking). */
-static void write_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, s, n);
-		assert_true(w > 0);
-		s += w;
-		n -= (size_t)w;
-	}
 }
 
 /* Reads exactly n bytes from the blocking fd into buf. */
@@ -339,23 +313,37 @@ static void check_request_sent(int fd)
 	assert_memory_equal(got, REQ, sizeof(got));
 }
 
-/* The fake parent's life in the child: reads the request, exits 3 unless
- * it is want, sends each part in a send() of its own, exits 0. */
-static int fake_run(int fd, const char *want, size_t wlen,
-		    const char *const *parts)
+/* What the fake parent gets: the socketpair, the request it expects
+ * (wlen bytes) and the parts of its answer, NULL-terminated. */
+struct fake {
+	int *sv;
+	const char *want;
+	size_t wlen;
+	const char *const *parts;
+};
+
+/* The fake parent's life in the child, on sv[1]: reads the request,
+ * returns 3 unless it is want, sends each part in a send() of its own,
+ * returns 0. */
+static int fake_run(const void *arg)
 {
-	char *got = malloc(wlen + 1);
+	const struct fake *f = arg;
+	const char *const *parts;
+	char *got = malloc(f->wlen + 1);
 	size_t have = 0;
+	int fd = f->sv[1];
 	ssize_t n;
 
+	close(f->sv[0]);
 	if (!got)
 		return 2;
 	/* room for one byte more shows a request longer than want */
-	while (have < wlen && (n = read(fd, got + have, wlen + 1 - have)) > 0)
+	while (have < f->wlen &&
+	       (n = read(fd, got + have, f->wlen + 1 - have)) > 0)
 		have += (size_t)n;
-	if (have != wlen || memcmp(got, want, wlen) != 0)
+	if (have != f->wlen || memcmp(got, f->want, f->wlen) != 0)
 		return 3;
-	for (; *parts; parts++)
+	for (parts = f->parts; *parts; parts++)
 		if (send(fd, *parts, strlen(*parts), MSG_NOSIGNAL) !=
 		    (ssize_t)strlen(*parts))
 			return 4;
@@ -367,25 +355,11 @@ static int fake_run(int fd, const char *want, size_t wlen,
 static pid_t fake_start(int sv[2], const char *want, size_t wlen,
 			const char *const *parts)
 {
-	pid_t pid = fork();
+	struct fake f = { sv, want, wlen, parts };
+	pid_t pid = child_start(fake_run, &f);
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(fake_run(sv[1], want, wlen, parts));
-	}
 	close(sv[1]);
 	return pid;
-}
-
-/* Waits for the fake parent and checks that it saw the right request. */
-static void fake_end(pid_t pid)
-{
-	int wstatus;
-
-	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
-	assert_true(WIFEXITED(wstatus));
-	assert_int_equal(WEXITSTATUS(wstatus), 0);
 }
 
 /* Runs a handshake with REQ against a forked parent sending parts.
@@ -396,11 +370,11 @@ static int handshake_with(int type, const char *const *parts,
 	int sv[2], r, saved;
 	pid_t pid;
 
-	pair(type, sv);
+	parent_pair(type, sv);
 	pid = fake_start(sv, REQ, sizeof(REQ) - 1, parts);
 	r = parent_handshake(sv[0], IN(REQ), far_deadline(), reply);
 	saved = errno;
-	fake_end(pid);
+	child_wait(pid);
 	close(sv[0]);
 	errno = saved;
 	return r;
@@ -454,10 +428,10 @@ static void test_handshake_request_with_token(void **state)
 	n = parent_format_request(req, sizeof(req), "2001:db8::1", 1, 443,
 				  "dXNlcjpwYXNz");
 	assert_int_equal(n, sizeof(want) - 1);
-	pair(SOCK_STREAM, sv);
+	parent_pair(SOCK_STREAM, sv);
 	pid = fake_start(sv, want, sizeof(want) - 1, parts);
 	assert_int_equal(parent_handshake(sv[0], req, n, far_deadline(), &reply), 0);
-	fake_end(pid);
+	child_wait(pid);
 	close(sv[0]);
 	assert_int_equal(reply.status, 200);
 	assert_int_equal(reply.ndata, 0);
@@ -475,10 +449,10 @@ static void test_handshake_split_answer(void **state)
 	pid_t pid;
 
 	(void)state;
-	pair(SOCK_SEQPACKET, sv);
+	parent_pair(SOCK_SEQPACKET, sv);
 	pid = fake_start(sv, REQ, sizeof(REQ) - 1, parts);
 	assert_int_equal(parent_handshake(sv[0], IN(REQ), far_deadline(), &reply), 0);
-	fake_end(pid);
+	child_wait(pid);
 	assert_int_equal(reply.status, 200);
 	assert_int_equal(reply.ndata, 3);
 	assert_memory_equal(reply.data, "BAN", 3);
@@ -577,14 +551,13 @@ static void test_handshake_never_answers(void **state)
 	int sv[2];
 
 	(void)state;
-	pair(SOCK_STREAM, sv);
+	parent_pair(SOCK_STREAM, sv);
 	assert_int_equal(parent_handshake(sv[0], IN(REQ), start + 150, &reply), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	took = clock_now_ms() - start;
 	assert_true(took >= 140 && took < 5000);
 	check_request_sent(sv[1]);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_handshake_deadline_passed(void **state)
@@ -593,13 +566,12 @@ static void test_handshake_deadline_passed(void **state)
 	int sv[2];
 
 	(void)state;
-	pair(SOCK_STREAM, sv);
-	write_all(sv[1], IN(OK200 "\r\n"));
+	parent_pair(SOCK_STREAM, sv);
+	send_all(sv[1], IN(OK200 "\r\n"));
 	assert_int_equal(parent_handshake(sv[0], IN(REQ), clock_now_ms() - 1,
 					  &reply), -1);
 	assert_int_equal(errno, ETIMEDOUT);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_handshake_parent_gone(void **state)
@@ -609,7 +581,7 @@ static void test_handshake_parent_gone(void **state)
 
 	(void)state;
 	/* MSG_NOSIGNAL: an EPIPE, not a SIGPIPE that would end the test */
-	pair(SOCK_STREAM, sv);
+	parent_pair(SOCK_STREAM, sv);
 	close(sv[1]);
 	assert_int_equal(parent_handshake(sv[0], IN(REQ), far_deadline(), &reply), -1);
 	assert_int_equal(errno, EPIPE);
@@ -629,12 +601,12 @@ static void test_handshake_large_request(void **state)
 	/* far more than a small send buffer holds: short sends and EAGAIN */
 	assert_non_null(req);
 	memset(req, 'r', len);
-	pair(SOCK_STREAM, sv);
+	parent_pair(SOCK_STREAM, sv);
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
 				    sizeof(small)), 0);
 	pid = fake_start(sv, req, len, parts);
 	assert_int_equal(parent_handshake(sv[0], req, len, far_deadline(), &reply), 0);
-	fake_end(pid);
+	child_wait(pid);
 	close(sv[0]);
 	free(req);
 	assert_int_equal(reply.status, 200);
@@ -646,8 +618,8 @@ static int handshake_prewritten(const char *answer, size_t len,
 {
 	int r, saved;
 
-	pair(SOCK_STREAM, sv);
-	write_all(sv[1], answer, len);
+	parent_pair(SOCK_STREAM, sv);
+	send_all(sv[1], answer, len);
 	r = parent_handshake(sv[0], IN(REQ), far_deadline(), reply);
 	saved = errno;
 	check_request_sent(sv[1]);
@@ -666,8 +638,7 @@ static void test_handshake_head_exactly_max(void **state)
 	assert_int_equal(reply.status, 200);
 	assert_int_equal(reply.ndata, 0);
 	free(head);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_handshake_data_fills_buffer(void **state)
@@ -691,8 +662,7 @@ static void test_handshake_data_fills_buffer(void **state)
 	assert_int_equal(read(sv[0], &c, 1), 1);
 	assert_int_equal(c, 'Y');
 	free(buf);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_handshake_head_too_long(void **state)
@@ -706,8 +676,7 @@ static void test_handshake_head_too_long(void **state)
 					      &reply, sv), -1);
 	assert_int_equal(errno, EPROTO);
 	free(head);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_handshake_bad_fd(void **state)
@@ -722,28 +691,6 @@ static void test_handshake_bad_fd(void **state)
 }
 
 /* ---- main ------------------------------------------------------------------ */
-
-/* Runs one cmocka group with a test per table row, named after the row. */
-static int run_rows(const char *group, const void *rows, size_t size,
-		    size_t count, size_t name_offset, CMUnitTestFunction f)
-{
-	struct CMUnitTest *tests = calloc(count, sizeof(*tests));
-	const char *row;
-	size_t i;
-	int failed;
-
-	if (!tests)
-		return 1;
-	for (i = 0; i < count; i++) {
-		row = (const char *)rows + i * size;
-		memcpy(&tests[i].name, row + name_offset, sizeof(tests[i].name));
-		tests[i].test_func = f;
-		tests[i].initial_state = (void *)(uintptr_t)row;
-	}
-	failed = _cmocka_run_group_tests(group, tests, count, NULL, NULL);
-	free(tests);
-	return failed;
-}
 
 int main(void)
 {
@@ -768,12 +715,9 @@ int main(void)
 	};
 	int failed = 0;
 
-	failed += run_rows("parent_format_request", format_cases,
-			   sizeof(format_cases[0]), COUNT(format_cases),
-			   offsetof(struct format_case, name), test_format_row);
-	failed += run_rows("parent_parse_response", parse_cases,
-			   sizeof(parse_cases[0]), COUNT(parse_cases),
-			   offsetof(struct parse_case, name), test_parse_row);
+	failed += RUN_ROWS("parent_format_request", format_cases,
+			   test_format_row);
+	failed += RUN_ROWS("parent_parse_response", parse_cases, test_parse_row);
 	failed += cmocka_run_group_tests_name("parent_handshake", handshake,
 					      NULL, NULL);
 	return failed != 0;

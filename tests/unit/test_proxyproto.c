@@ -7,12 +7,6 @@
  * 1 from there on; an invalid one 0 and then -1, never 1. The reader is
  * tested over socketpairs, fragmented by SOCK_SEQPACKET records (one byte
  * per read) or by a child process writing pieces with a pause. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +19,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "proxyproto.h"
+#include "unit.h"
 
 /* ---- proxyproto_parse: the table --------------------------------------- */
 
@@ -41,7 +36,6 @@ struct parse_case {
 	size_t hlen;
 };
 
-#define IN(s) s, sizeof(s) - 1
 /* through a second macro, so that P4 and P6 expand to four arguments */
 #define ADDRS(...) ADDRS_(__VA_ARGS__)
 #define ADDRS_(t, s, v, src, dst, sp, dp, hlen) \
@@ -370,29 +364,7 @@ static void test_v1_line_length(void **state)
 
 /* ---- proxyproto_read --------------------------------------------------- */
 
-static long long far_deadline(void)
-{
-	return clock_now_ms() + 10000;
-}
-
-/* A socketpair of the given type; sv[1] is the load balancer's end. */
-static void pair(int type, int sv[2])
-{
-	assert_int_equal(socketpair(AF_UNIX, type, 0, sv), 0);
-}
-
-/* Writes all n bytes of s to fd, blocking as needed. */
-static void send_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, s, n);
-		assert_true(w > 0);
-		s += w;
-		n -= (size_t)w;
-	}
-}
+/* The socketpairs come from unit.h; sv[1] is the load balancer's end. */
 
 /* Sends each byte of s as its own SOCK_SEQPACKET record. */
 static void send_bytewise(int fd, const char *s, size_t n)
@@ -436,32 +408,40 @@ static void pause_ms(long ms)
 		;
 }
 
-/* Forks a child that writes the pieces to fd, pausing gap_ms before each
- * but the first, then exits. Returns its pid. */
+/* What a child writer sends on fd: count pieces, gap_ms apart. */
+struct writer {
+	int fd;
+	const struct piece *pieces;
+	size_t count;
+	long gap_ms;
+};
+
+/* The child writer's life: writes the pieces, pausing gap_ms before each
+ * but the first; returns 1 on a short write, else 0. */
+static int writer_run(const void *arg)
+{
+	const struct writer *w = arg;
+	const struct piece *p;
+	size_t i;
+
+	for (i = 0; i < w->count; i++) {
+		p = &w->pieces[i];
+		if (i > 0)
+			pause_ms(w->gap_ms);
+		if (write(w->fd, p->p, p->n) != (ssize_t)p->n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Forks a child writer (see writer_run), for child_wait. Returns its
+ * pid. */
 static pid_t writer_start(int fd, const struct piece *pieces, size_t count,
 			  long gap_ms)
 {
-	pid_t pid = fork();
-	size_t i;
+	struct writer w = { fd, pieces, count, gap_ms };
 
-	assert_true(pid >= 0);
-	if (pid > 0)
-		return pid;
-	for (i = 0; i < count; i++) {
-		if (i > 0)
-			pause_ms(gap_ms);
-		if (write(fd, pieces[i].p, pieces[i].n) != (ssize_t)pieces[i].n)
-			_exit(1);
-	}
-	_exit(0);
-}
-
-static void writer_wait(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return child_start(writer_run, &w);
 }
 
 static void test_read_v1_with_connect(void **state)
@@ -529,7 +509,7 @@ static void read_v2_then_connect(const char *hdr, size_t hlen,
 	free(in);
 	buf.len = 0;
 	assert_int_equal(proxyproto_read(sv[0], far_deadline(), &buf, h), 0);
-	writer_wait(pid);
+	child_wait(pid);
 	assert_int_equal(h->version, 2);
 	assert_int_equal(h->len, hlen);
 	assert_int_equal(buf.len, 0);
@@ -630,8 +610,7 @@ static void read_bytewise(const char *hdr, size_t hlen, int version)
 	assert_int_equal(buf.len, 0);
 	assert_int_equal(read(sv[0], &c, 1), 1);
 	assert_int_equal(c, 'X');
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_read_one_byte_per_read(void **state)
@@ -659,10 +638,10 @@ static void test_read_split_with_gap(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	pid = writer_start(sv[1], v1, sizeof(v1) / sizeof(v1[0]), 100);
+	pid = writer_start(sv[1], v1, COUNT(v1), 100);
 	buf.len = 0;
 	assert_int_equal(proxyproto_read(sv[0], far_deadline(), &buf, &h), 0);
-	writer_wait(pid);
+	child_wait(pid);
 	assert_int_equal(h.version, 1);
 	assert_int_equal(h.dst_port, 443);
 	/* what is left of the request is read on by request_read */
@@ -686,10 +665,10 @@ static void test_read_v2_split_then_request(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	pid = writer_start(sv[1], v2, sizeof(v2) / sizeof(v2[0]), 50);
+	pid = writer_start(sv[1], v2, COUNT(v2), 50);
 	buf.len = 0;
 	assert_int_equal(proxyproto_read(sv[0], far_deadline(), &buf, &h), 0);
-	writer_wait(pid);
+	child_wait(pid);
 	assert_int_equal(h.version, 2);
 	assert_int_equal(h.src_port, 5000);
 	assert_int_equal(buf.len, 0);
@@ -711,8 +690,7 @@ static void read_times_out(const char *s, size_t n, long long wait_ms)
 	assert_int_equal(proxyproto_read(sv[0], start + wait_ms, &buf, &h), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_true(clock_now_ms() >= start + wait_ms);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_read_deadline(void **state)
@@ -743,8 +721,7 @@ static void read_fails(const char *s, size_t n, int want)
 	errno = EINVAL;
 	assert_int_equal(proxyproto_read(sv[0], far_deadline(), &buf, &h), -1);
 	assert_int_equal(errno, want);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_read_eof_and_invalid(void **state)
@@ -781,8 +758,7 @@ static void test_read_v1_overlong(void **state)
 	buf.len = 0;
 	assert_int_equal(proxyproto_read(sv[0], far_deadline(), &buf, &h), -1);
 	assert_int_equal(errno, EPROTO);
-	close(sv[0]);
-	close(sv[1]);
+	close_pair(sv);
 }
 
 static void test_read_bad_arguments(void **state)
@@ -807,28 +783,6 @@ static void test_read_bad_arguments(void **state)
 
 /* ---- main -------------------------------------------------------------- */
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Runs one cmocka group with a test per parse row, named after the row. */
-static int run_parse_table(void)
-{
-	struct CMUnitTest *tests = calloc(COUNT(parse_cases), sizeof(*tests));
-	size_t i;
-	int failed;
-
-	if (!tests)
-		return 1;
-	for (i = 0; i < COUNT(parse_cases); i++) {
-		tests[i].name = parse_cases[i].name;
-		tests[i].test_func = test_parse_row;
-		tests[i].initial_state = (void *)(uintptr_t)&parse_cases[i];
-	}
-	failed = _cmocka_run_group_tests("proxyproto_parse", tests,
-					 COUNT(parse_cases), NULL, NULL);
-	free(tests);
-	return failed;
-}
-
 int main(void)
 {
 	static const struct CMUnitTest others[] = {
@@ -847,7 +801,7 @@ int main(void)
 	};
 	int failed = 0;
 
-	failed += run_parse_table();
+	failed += RUN_ROWS("proxyproto_parse", parse_cases, test_parse_row);
 	failed += cmocka_run_group_tests_name("proxyproto", others, NULL, NULL);
 	return failed != 0;
 }

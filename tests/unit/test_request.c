@@ -3,12 +3,6 @@
  * Every parse row runs as its own cmocka test, named after the row, on an
  * exactly-sized heap copy of its bytes so that ASan catches any read past
  * the end. Inputs carry an explicit length, so NULs are part of the data. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +14,7 @@
 
 #include "clock.h"
 #include "request.h"
+#include "unit.h"
 
 /* ---- request_parse: the table ---------------------------------------- */
 
@@ -37,7 +32,6 @@ struct parse_case {
 	const char *auth;   /* the Proxy-Authorization value, NULL: absent */
 };
 
-#define IN(s) s, sizeof(s) - 1
 #define NAME(t, s, host, port, minor) \
 	{ t, IN(s), 0, host, HOST_NAME, NULL, port, minor, NULL }
 #define V4(t, s, host, addr, port, minor) \
@@ -585,35 +579,7 @@ static void test_truncated(void **state)
 
 /* ---- request_read ------------------------------------------------------ */
 
-static long long far_deadline(void)
-{
-	return clock_now_ms() + 10000;
-}
-
-/* A socketpair of the given type; sv[1] is the client end. */
-static void pair(int type, int sv[2])
-{
-	assert_int_equal(socketpair(AF_UNIX, type, 0, sv), 0);
-}
-
-static void close_pair(int sv[2])
-{
-	close(sv[0]);
-	close(sv[1]);
-}
-
-/* Writes all n bytes of s to fd without blocking. */
-static void send_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, s, n, MSG_DONTWAIT);
-		assert_true(w > 0);
-		s += w;
-		n -= (size_t)w;
-	}
-}
+/* The socketpairs come from unit.h; sv[1] is the client end. */
 
 /* Reads what is left in fd up to EOF (the writer has shut down). */
 static size_t drain(int fd)
@@ -640,9 +606,9 @@ static void test_read_one_byte_per_read(void **state)
 
 	pair(SOCK_SEQPACKET, sv);
 	for (i = 0; i < sizeof(head) - 1; i++)
-		send_all(sv[1], &head[i], 1);
-	send_all(sv[1], "X", 1);
-	send_all(sv[1], "Y", 1);
+		send_now(sv[1], &head[i], 1);
+	send_now(sv[1], "X", 1);
+	send_now(sv[1], "Y", 1);
 	buf.len = 0;
 	assert_int_equal(request_read(sv[0], far_deadline(), &buf), 0);
 	assert_int_equal(buf.head_len, sizeof(head) - 1);
@@ -662,7 +628,7 @@ static void test_read_keeps_pipelined_bytes(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	send_all(sv[1], in, sizeof(in) - 1);
+	send_now(sv[1], in, sizeof(in) - 1);
 	buf.len = 0;
 	assert_int_equal(request_read(sv[0], far_deadline(), &buf), 0);
 	assert_int_equal(buf.head_len, sizeof(RL "Host: h\r\n\r\n") - 1);
@@ -679,7 +645,7 @@ static void test_read_consume_then_next(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	send_all(sv[1], in, sizeof(in) - 1);
+	send_now(sv[1], in, sizeof(in) - 1);
 	buf.len = 0;
 	assert_int_equal(request_read(sv[0], far_deadline(), &buf), 0);
 	assert_int_equal(request_parse(buf.data, buf.head_len, &req), 0);
@@ -703,7 +669,7 @@ static void test_read_eof(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	send_all(sv[1], RL, sizeof(RL) - 1);
+	send_now(sv[1], RL, sizeof(RL) - 1);
 	shutdown(sv[1], SHUT_WR);
 	buf.len = 0;
 	errno = EINVAL;
@@ -744,7 +710,7 @@ static void test_read_deadline_while_waiting(void **state)
 	int sv[2];
 
 	pair(SOCK_STREAM, sv);
-	send_all(sv[1], "CONNECT h:443 HTT", 17);
+	send_now(sv[1], "CONNECT h:443 HTT", 17);
 	buf.len = 0;
 	assert_int_equal(request_read(sv[0], start + 50, &buf), 408);
 	assert_true(clock_now_ms() >= start + 50);
@@ -774,7 +740,7 @@ static int read_overlong(const char *prefix, char fill, size_t total)
 	pair(SOCK_STREAM, sv);
 	tbuf_str(&b, prefix);
 	tbuf_fill(&b, fill, total - b.len);
-	send_all(sv[1], b.p, b.len);
+	send_now(sv[1], b.p, b.len);
 	free(b.p);
 	shutdown(sv[1], SHUT_WR);
 	buf.len = 0;
@@ -805,7 +771,7 @@ static void test_read_head_exactly_max(void **state)
 	tbuf_str(&b, RL "X-Big: ");
 	tbuf_fill(&b, 'a', REQUEST_HEAD_MAX - b.len - 4);
 	tbuf_str(&b, "\r\n\r\nMORE");
-	send_all(sv[1], b.p, b.len);
+	send_now(sv[1], b.p, b.len);
 	free(b.p);
 	buf.len = 0;
 	assert_int_equal(request_read(sv[0], far_deadline(), &buf), 0);
@@ -830,30 +796,6 @@ static void test_consume(void **state)
 
 /* ---- main -------------------------------------------------------------- */
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Runs one cmocka group with a test per table row, named after the row. */
-static int run_table(const char *group, const void *rows, size_t size,
-		     size_t count, size_t name_offset, CMUnitTestFunction f)
-{
-	struct CMUnitTest *tests = calloc(count, sizeof(*tests));
-	const char *row;
-	size_t i;
-	int failed;
-
-	if (!tests)
-		return 1;
-	for (i = 0; i < count; i++) {
-		row = (const char *)rows + i * size;
-		memcpy(&tests[i].name, row + name_offset, sizeof(tests[i].name));
-		tests[i].test_func = f;
-		tests[i].initial_state = (void *)(uintptr_t)row;
-	}
-	failed = _cmocka_run_group_tests(group, tests, count, NULL, NULL);
-	free(tests);
-	return failed;
-}
-
 int main(void)
 {
 	static const struct CMUnitTest others[] = {
@@ -876,12 +818,8 @@ int main(void)
 	};
 	int failed = 0;
 
-	failed += run_table("request_parse", parse_cases, sizeof(parse_cases[0]),
-			    COUNT(parse_cases),
-			    offsetof(struct parse_case, name), test_parse_row);
-	failed += run_table("request_head_end", end_cases, sizeof(end_cases[0]),
-			    COUNT(end_cases),
-			    offsetof(struct end_case, name), test_end_row);
+	failed += RUN_ROWS("request_parse", parse_cases, test_parse_row);
+	failed += RUN_ROWS("request_head_end", end_cases, test_end_row);
 	failed += cmocka_run_group_tests_name("request", others, NULL, NULL);
 	return failed != 0;
 }
