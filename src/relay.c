@@ -86,23 +86,74 @@ static void splice_pipe_prepare(struct splice_pipe *p, int client_fd)
 	p->size = (size_t)size;
 }
 
+/* Errors after which splice() will not serve this flow where read() and
+ * write() would: a seccomp profile of someone else's without splice
+ * (ENOSYS, EPERM), an end that splice refuses (EINVAL). */
+static int splice_unusable(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EPERM;
+}
+
+/* Moves the bytes waiting in the pipe into buf; the flow copies from now
+ * on. Returns 0, or -1 with errno. */
+static int flow_unsplice(struct flow *f)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < f->len) {
+		n = read(f->pipe->fd[0], f->buf + got, f->len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	f->pipe = NULL;
+	f->piped = 0;
+	f->off = 0;
+	return 0;
+}
+
 /* The pending bytes to `to`: from the pipe, or from buf (always so for
  * the bytes that came before the tunnel). */
 static ssize_t flow_send(struct flow *f)
 {
-	if (f->piped)
-		return splice(f->pipe->fd[0], NULL, f->to, NULL, f->len,
-			      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	ssize_t n;
+
+	if (f->piped) {
+		n = splice(f->pipe->fd[0], NULL, f->to, NULL, f->len,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n >= 0 || !splice_unusable(errno))
+			return n;
+		if (flow_unsplice(f) == -1)
+			return -1;
+	}
 	return write(f->to, f->buf + f->off, f->len);
 }
 
-/* What `from` has, into the empty pipe or buf. */
+/* What `from` has, into the empty pipe or buf. splice() stops at TCP
+ * urgent data: it then says EAGAIN while select() says readable (a busy
+ * loop), and 0 once the FIN is in, with the bytes after the mark unread.
+ * So when it moves nothing, read() answers instead: it steps over the
+ * urgent byte, as the copy relay always did, and tells a real EOF. */
 static ssize_t flow_receive(struct flow *f)
 {
-	f->piped = f->pipe != NULL;
-	if (f->piped)
-		return splice(f->from, NULL, f->pipe->fd[1], NULL, f->pipe->size,
-			      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	ssize_t n;
+
+	f->piped = 0;
+	if (f->pipe != NULL) {
+		n = splice(f->from, NULL, f->pipe->fd[1], NULL, f->pipe->size,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			f->piped = 1;
+			return n;
+		}
+		if (n < 0 && splice_unusable(errno))
+			f->pipe = NULL; /* the pipe is empty: just copy */
+		else if (n < 0 && errno != EAGAIN)
+			return n;
+	}
 	return read(f->from, f->buf, RELAY_BUFFER_SIZE);
 }
 
