@@ -12,10 +12,14 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 LDFLAGS  ?=
 PKG_CONFIG ?= pkg-config
-# crypt(3) for auth_file: libxcrypt's <crypt.h> (glibc systems), crypt() in
-# libc (upstream musl, OpenWrt), or none (Debian's musl has no crypt at all:
-# such a build refuses auth_file with a clear message). Probed per compiler.
-CRYPT ?= $(shell printf '\043include <crypt.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo xcrypt || \
+# crypt(3) for auth_file, probed per compiler: libxcrypt's <crypt.h>
+# (glibc systems; loaded on demand), another <crypt.h> with crypt_r
+# (upstream musl, OpenWrt, an older glibc's libcrypt; linked), crypt() in
+# libc, or none (Debian's musl has no crypt at all: such a build refuses
+# auth_file with a clear message).
+CRYPT ?= $(shell printf '\043include <crypt.h>\n\043ifndef XCRYPT_VERSION_MAJOR\n\043error\n\043endif\n' | \
+	$(CC) -E -x c - >/dev/null 2>&1 && echo xcrypt || \
+	{ printf '\043include <crypt.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo crypt_r; } || \
 	{ printf '\043include <unistd.h>\nint main(void) { return !crypt("a", "ab"); }\n' | \
 	$(CC) -D_GNU_SOURCE -x c -o /dev/null - >/dev/null 2>&1 && echo libc || echo none; })
 # libxcrypt is dlopen()ed when an auth_file is loaded (src/auth.c says
@@ -24,7 +28,7 @@ CRYPT ?= $(shell printf '\043include <crypt.h>\n' | $(CC) -E -x c - >/dev/null 2
 CRYPT_SONAME ?= $(shell f=$$($(CC) -print-file-name=libcrypt.so 2>/dev/null) && \
 	objdump -p "$$f" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }' | grep . || echo libcrypt.so.1)
 CRYPT_CFLAGS = -DCONNECTD_CRYPT_$(CRYPT) $(if $(filter xcrypt,$(CRYPT)),-DCRYPT_SONAME='"$(CRYPT_SONAME)"')
-LIBS     ?= $(if $(filter xcrypt,$(CRYPT)),-ldl)
+LIBS     ?= $(if $(filter xcrypt,$(CRYPT)),-ldl,$(if $(filter crypt_r,$(CRYPT)),-lcrypt))
 
 # auto: use libsystemd when pkg-config finds it; yes: require it; no: libc only.
 WITH_SYSTEMD ?= auto

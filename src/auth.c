@@ -6,9 +6,11 @@
  * scope. Only hashes libxcrypt verifies with a modern scheme are loaded;
  * anything else is a load error that says how to make a supported hash,
  * so a weak or unverifiable entry never sits silently in the file. */
-/* Three kinds of libc (the Makefile probes which): libxcrypt's crypt_r
- * and crypt_checksalt; crypt() alone, in upstream musl's libc; or no
- * crypt at all (Debian's musl), where auth_file is refused at load. */
+/* Four kinds of crypt (the Makefile probes which): libxcrypt's crypt_r
+ * and crypt_checksalt, loaded on demand; another <crypt.h> with crypt_r
+ * (upstream musl's libc, an older glibc's libcrypt), linked; crypt()
+ * alone in libc; or no crypt at all (Debian's musl), where auth_file is
+ * refused at load. */
 #if defined(CONNECTD_CRYPT_xcrypt)
 #include <crypt.h>
 #include <dlfcn.h>
@@ -16,6 +18,9 @@
 #ifndef CRYPT_SONAME
 #define CRYPT_SONAME "libcrypt.so.1"
 #endif
+#elif defined(CONNECTD_CRYPT_crypt_r)
+#include <crypt.h>
+#define HAVE_CRYPT 1
 #elif defined(CONNECTD_CRYPT_libc)
 #include <unistd.h>
 #define HAVE_CRYPT 1
@@ -40,7 +45,7 @@
 static struct {
 	char *(*crypt_r)(const char *, const char *, struct crypt_data *);
 	int (*checksalt)(const char *);
-	const char *error;  /* why it could not be loaded */
+	char error[256];    /* why it could not be loaded */
 	int tried;
 } xcrypt;
 
@@ -53,7 +58,9 @@ static int xcrypt_load(void)
 	if (!xcrypt.tried) {
 		xcrypt.tried = 1;
 		if ((lib = dlopen(CRYPT_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-			xcrypt.error = dlerror();
+			/* Copied: dlerror's text lasts until the next dl call. */
+			snprintf(xcrypt.error, sizeof(xcrypt.error), "%s",
+				 dlerror());
 			return -1;
 		}
 		xcrypt.crypt_r = (char *(*)(const char *, const char *,
@@ -62,10 +69,23 @@ static int xcrypt_load(void)
 		    "crypt_checksalt");
 		if (xcrypt.crypt_r == NULL || xcrypt.checksalt == NULL) {
 			xcrypt.crypt_r = NULL;
-			xcrypt.error = "no crypt_r or crypt_checksalt in it";
+			snprintf(xcrypt.error, sizeof(xcrypt.error),
+				 "no crypt_r or crypt_checksalt in it");
 		}
 	}
 	return xcrypt.crypt_r != NULL ? 0 : -1;
+}
+
+static char *crypt_call(const char *password, const char *setting,
+			struct crypt_data *cd)
+{
+	return xcrypt_load() == 0 ? xcrypt.crypt_r(password, setting, cd) : NULL;
+}
+#elif defined(CONNECTD_CRYPT_crypt_r)
+static char *crypt_call(const char *password, const char *setting,
+			struct crypt_data *cd)
+{
+	return crypt_r(password, setting, cd);
 }
 #endif
 
@@ -617,14 +637,14 @@ static int credentials_sane(const struct credentials *c)
 static int hash_check(const char *password, const char *setting)
 {
 	int ok = 0;
-#if defined(CONNECTD_CRYPT_xcrypt)
+#if defined(CONNECTD_CRYPT_xcrypt) || defined(CONNECTD_CRYPT_crypt_r)
 	struct crypt_data *cd;
 	const char *out;
 
 	/* About 32 KiB, and it ends up holding password-derived state. */
-	if (xcrypt_load() == -1 || (cd = calloc(1, sizeof(*cd))) == NULL)
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return 0;
-	out = xcrypt.crypt_r(password, setting, cd);
+	out = crypt_call(password, setting, cd);
 	if (out != NULL && out[0] != '*')
 		ok = hash_equal(out, setting);
 	explicit_bzero(cd, sizeof(*cd));

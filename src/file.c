@@ -32,8 +32,14 @@ static int file_read_fd(int fd, size_t max, char **text, size_t *len,
 		if (n + 1 >= room || buf == NULL) {
 			if (buf != NULL)
 				room = room > max / 2 ? max + 2 : room * 2;
-			if ((grown = realloc(buf, room)) == NULL)
+			/* Not realloc: it would free the old block unwiped. */
+			if ((grown = malloc(room)) == NULL)
 				goto fail;
+			if (buf != NULL) {
+				memcpy(grown, buf, n);
+				explicit_bzero(buf, n);
+				free(buf);
+			}
 			buf = grown;
 		}
 		if ((r = read(fd, buf + n, room - 1 - n)) == 0)
