@@ -62,7 +62,7 @@ HDRS = $(wildcard src/*.h)
 
 # The pure modules the unit tests link against.
 UNIT_SRCS  = $(wildcard $(addprefix src/,addr.c clock.c request.c config.c rule.c policy.c lockdown.c \
-	auth.c file.c parent.c proxyproto.c))
+	auth.c file.c parent.c proxyproto.c route.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 SAN_CFLAGS = -std=c11 $(DEFS) $(CRYPT_CFLAGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all $(WARN_CFLAGS) -Isrc

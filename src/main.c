@@ -231,8 +231,8 @@ static int check_policy(struct session *s)
 		s->rec.rule_line = s->verdict.rule->line;
 	}
 	if (resolve_local_failed())
-		s->rec.detail = "cannot tell this host's own addresses (no socket "
-				"for the route lookup): internal matched";
+		s->rec.detail = "cannot tell this host's own addresses (the route "
+				"lookup failed): internal matched";
 	if (!s->verdict.allowed && s->verdict.auth_needed)
 		return fail(s, HTTP_PROXY_AUTH_REQUIRED, OUTCOME_AUTH, NULL);
 	if (!s->verdict.allowed)

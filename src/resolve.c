@@ -1,13 +1,14 @@
 /* resolve.c: getaddrinfo and the kernel's route lookup behind policy's
  * callbacks. */
-#include <errno.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "resolve.h"
+#include "route.h"
 
 /* Duplicates (getaddrinfo repeats addresses per socket type on some
  * libcs) are dropped. */
@@ -57,41 +58,35 @@ static int resolve_name(void *ctx, const char *host, struct addr *out,
 
 static int local_check_failed;
 
-/* Whether a connection to a would reach this host itself. A datagram
- * socket "connected" to a sends nothing, but the kernel picks its source
- * address with the same route lookup a TCP connect makes, and for one of
- * this host's own addresses it picks that very address. This asks about
- * one address with four system calls and no parsing, where listing every
- * interface (getifaddrs: a netlink dump) cost 8,000 instructions a
- * connection and grows with the interfaces of a router. */
+/* Whether a connection to a would reach this host itself: the kernel's
+ * own route lookup (`ip route get`), over rtnetlink, says "local" for
+ * every address of every interface, secondaries and keepalived's VIPs
+ * among them, and for local routes (`ip route add local NET dev lo`).
+ * One question per address, four system calls and no dump: listing every
+ * interface (getifaddrs) cost 8,000 instructions a connection and grew
+ * with a router's interfaces, and missed the local routes. */
 static int resolve_is_local(void *ctx, const struct addr *a)
 {
-	struct sockaddr_storage to, from;
-	socklen_t from_len = sizeof(from);
-	struct addr source;
-	int fd, rc;
+	unsigned char req[ROUTE_REQUEST_MAX], ans[8192];
+	enum route_answer r = ROUTE_ERROR;
+	size_t n = route_request(a, 1, req);
+	ssize_t got;
+	int fd;
 
 	(void)ctx;
-	fd = socket(addr_is_v4(a) ? AF_INET : AF_INET6,
-		    SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 && errno == EAFNOSUPPORT)
-		return 0; /* no IPv6 here, so no IPv6 address of ours */
-	if (fd == -1) {
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd != -1 && send(fd, req, n, 0) == (ssize_t)n &&
+	    (got = recv(fd, ans, sizeof(ans), 0)) > 0)
+		r = route_answer(ans, (size_t)got, 1);
+	if (fd != -1)
+		close(fd);
+	if (r == ROUTE_ERROR) {
 		/* Not knowing must not open a way to our own services:
-		 * every address counts as ours ("internal") from here on. */
+		 * the address counts as ours ("internal"). */
 		local_check_failed = 1;
 		return 1;
 	}
-	if (connect(fd, (struct sockaddr *)&to,
-		    addr_to_sockaddr(a, 9, &to)) == -1)
-		rc = 0; /* no route: the kernel would not deliver it here */
-	else if (getsockname(fd, (struct sockaddr *)&from, &from_len) == -1 ||
-		 addr_from_sockaddr((struct sockaddr *)&from, &source) == -1)
-		rc = local_check_failed = 1;
-	else
-		rc = memcmp(&source, a, sizeof(*a)) == 0;
-	close(fd);
-	return rc;
+	return r == ROUTE_LOCAL;
 }
 
 int resolve_local_failed(void)

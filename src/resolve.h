@@ -1,6 +1,6 @@
 /* resolve.h: the outside world policy asks about: what a name resolves to
  * (one getaddrinfo call), and whether an address is one of this host's
- * own (the kernel's route lookup for that one address). */
+ * own (the kernel's route lookup for that one address, over rtnetlink). */
 #ifndef CONNECTD_RESOLVE_H
 #define CONNECTD_RESOLVE_H
 
@@ -12,9 +12,9 @@
  * in out, or an EAI_* code. */
 int resolve_host(const char *host, struct addr *out, size_t max, size_t *n);
 
-/* Whether the own-address check could not be made (no socket for the
- * route lookup, e.g. out of descriptors): then "internal" matched that
- * address, failing closed. */
+/* Whether the own-address check could not be made (the route lookup
+ * failed: netlink forbidden by a sandbox, out of descriptors): then
+ * "internal" matched that address, failing closed. */
 int resolve_local_failed(void);
 
 /* Fills env with the real resolver and local-address check. */

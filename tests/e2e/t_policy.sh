@@ -248,6 +248,28 @@ if need_root && make_netns "$OWN_NS" 2>/dev/null &&
 	out=$("$CONNECTD" --explain -c "$DEFAULT" 198.18.0.1:443 from 10.0.0.1 2>&1)
 	[[ $out == *"$DEFAULT:3"* ]] || problem "outside the namespace 198.18.0.1 should be allowed by :3: $out"
 	case_end "control: where 198.18.0.1 is not our own address the same rule set allows it"
+
+	# What the kernel delivers here, however it came to be ours: a
+	# secondary address in the primary's subnet (keepalived's VIPs; the
+	# route lookup picks the primary as source for it), a local route
+	# over a whole prefix (AnyIP), an IPv6 address; and a neighbour in
+	# the same subnet, which is not ours, as the control.
+	ip -n "$OWN_NS" addr add 198.18.1.10/24 dev cdoa
+	ip -n "$OWN_NS" addr add 198.18.1.11/24 dev cdoa
+	ip -n "$OWN_NS" route add local 198.18.2.0/24 dev lo
+	ip -n "$OWN_NS" addr add 2001:2::10/64 dev cdoa nodad
+	printf 'deny to internal\nallow to any port any\n' >"$T/own-kinds.conf"
+	for target in 198.18.1.11 198.18.1.10 198.18.2.77 '[2001:2::10]' 198.18.1.12 '[2001:2::12]'; do
+		case_begin
+		out=$(ip netns exec "$OWN_NS" "$CONNECTD" --explain -c "$T/own-kinds.conf" "$target:22" from 198.18.1.99 2>&1)
+		rc=$?
+		case $target in
+		198.18.1.12 | '[2001:2::12]') want=0 what="a neighbour, not ours: allowed" ;;
+		*) want=1 what="ours: internal, denied" ;;
+		esac
+		[ "$rc" = "$want" ] || problem "--explain $target:22 exited $rc, want $want: $out"
+		case_end "own addresses by the kernel's route lookup: $target is $what"
+	done
 else
 	skip "own-address check in a network namespace" "cannot create a namespace"
 fi

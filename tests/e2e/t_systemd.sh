@@ -426,8 +426,8 @@ stop_pid "$HOLD_PID"
 
 # ------------------------------------------------------------ the host's own addresses
 
-# connectd denies tunnels to this host's own addresses (a route lookup
-# through a datagram socket, which the unit's address families must allow). Run `connectd --explain` under the unit's own sandbox
+# connectd denies tunnels to this host's own addresses (a route lookup over
+# rtnetlink, which the unit's address families must allow). Run `connectd --explain` under the unit's own sandbox
 # (its [Service] settings, ExecStart replaced) for an address of this host
 # that no fixed range makes internal: allowed on the host only because it
 # is the host's, it must be denied in the sandbox too.
