@@ -113,6 +113,44 @@ PY
 case_log "$(log_field "$out" local_port)" status=200 up=6 down=6 exit=0
 case_end "TCP urgent data either way: the bytes around the mark arrive, no busy loop (<= 5 ticks in 0.5 s)"
 
+# ---- a client end splice refuses
+# splice() into a socket opened for appending fails with EINVAL: that
+# direction must turn to copying, not end the tunnel. connectd runs on a
+# socketpair whose end has O_APPEND; 1 MiB goes up and comes back.
+printf 'allow to 127.0.0.1 port %s\n' "$ECHO" >"$T/append.conf"
+case_begin
+out=$("$PYTHON" - "$CONNECTD" "$(run_conf "$T/append.conf")" "$ECHO" "$T/append.log" <<'PY' 2>&1
+import fcntl, hashlib, os, socket, subprocess, sys, threading
+binary, conf, port, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+a, b = socket.socketpair()
+fcntl.fcntl(b.fileno(), fcntl.F_SETFL, fcntl.fcntl(b.fileno(), fcntl.F_GETFL) | os.O_APPEND)
+with open(log, "w") as err:
+    p = subprocess.Popen([binary, "-c", conf], stdin=b.fileno(), stdout=b.fileno(), stderr=err)
+b.close()
+a.settimeout(20)
+a.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\n\r\n" % port)
+head = b""
+while not head.endswith(b"\r\n\r\n"):
+    head += a.recv(1)
+data = os.urandom(1 << 20)
+threading.Thread(target=a.sendall, args=(data,), daemon=True).start()
+got = b""
+while len(got) < len(data):
+    d = a.recv(1 << 16)
+    if not d:
+        break
+    got += d
+a.shutdown(socket.SHUT_WR)
+rest = a.recv(1)
+rc = p.wait(20)
+print("head=%r got=%d same=%s eof=%r exit=%d" % (head[:12], len(got), got == data, rest, rc))
+print("result=%s" % ("ok" if head.startswith(b"HTTP/1.1 200") and got == data and rest == b"" and rc == 0 else "bad"))
+PY
+)
+[[ $out == *result=ok* ]] || problem "O_APPEND client: $out $(tail -n 2 "$T/append.log")"
+grep -q "status=200 up=1048576 down=1048576" "$T/append.log" || problem "record: $(tail -n 1 "$T/append.log")"
+case_end "a client end splice refuses (O_APPEND socket): that direction copies, 1 MiB each way intact, exit 0"
+
 # ---- bulk data
 case_begin
 out=$("$PYTHON" "$HELPERS" bigxfer --mib 64 --timeout 90 127.0.0.1 "$CD_PORT" "127.0.0.1:$ECHO" 2>&1)
