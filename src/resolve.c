@@ -3,7 +3,6 @@
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <linux/netlink.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -74,7 +73,8 @@ static int resolve_is_local(void *ctx, const struct addr *a)
 	int fd;
 
 	(void)ctx;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	/* 0: NETLINK_ROUTE (no kernel headers with musl, see route.c) */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd != -1 && send(fd, req, n, 0) == (ssize_t)n &&
 	    (got = recv(fd, ans, sizeof(ans), 0)) > 0)
 		r = route_answer(ans, (size_t)got, 1);
