@@ -102,8 +102,15 @@ static char *crypt_call(const char *password, const char *setting,
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* yescrypt exists only in libxcrypt: a build on another crypt (musl's,
+ * OpenWrt) refuses its hashes at load instead of failing every login. */
+#if defined(CONNECTD_CRYPT_xcrypt)
 #define HOW_TO_FIX "; connectd verifies bcrypt, yescrypt, sha512crypt and " \
 	"sha256crypt: make one with `htpasswd -B` or `mkpasswd -m yescrypt`"
+#else
+#define HOW_TO_FIX "; this connectd verifies bcrypt, sha512crypt and " \
+	"sha256crypt: make one with `htpasswd -B`"
+#endif
 #define UNSUPPORTED(what) "unsupported password hash (" what ")" HOW_TO_FIX
 
 /* A scheme connectd verifies. The hash ends in a '$' and then exactly
@@ -124,7 +131,9 @@ static const struct hash_scheme scheme_table[] = {
 	{ "$2b$", "bcrypt", 6, 53, MALFORMED("bcrypt") },
 	{ "$2y$", "bcrypt", 6, 53, MALFORMED("bcrypt") },
 	{ "$2a$", "bcrypt", 6, 53, MALFORMED("bcrypt") },
+#if defined(CONNECTD_CRYPT_xcrypt)
 	{ "$y$", "yescrypt", 0, 43, MALFORMED("yescrypt") },
+#endif
 	{ "$6$", "sha512crypt", 0, 86, MALFORMED("sha512crypt") },
 	{ "$5$", "sha256crypt", 0, 43, MALFORMED("sha256crypt") },
 };
@@ -138,6 +147,8 @@ static const struct {
 	{ "$1$", UNSUPPORTED("MD5") },
 	{ "{SHA}", UNSUPPORTED("SHA1") },
 	{ "$2x$", UNSUPPORTED("bcrypt $2x$, the buggy variant") },
+	{ "$y$", UNSUPPORTED("yescrypt, which only libxcrypt verifies, and this "
+	    "build's crypt is not libxcrypt") },
 	{ "$", UNSUPPORTED("an unknown $id$ scheme") },
 };
 

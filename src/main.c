@@ -231,8 +231,9 @@ static int check_policy(struct session *s)
 		s->rec.rule_line = s->verdict.rule->line;
 	}
 	if (resolve_local_failed())
-		s->rec.detail = "cannot tell this host's own addresses (the route "
-				"lookup failed): internal matched";
+		s->rec.detail = "cannot tell whether the address is this host's "
+				"(the route lookup failed, or met a blackhole "
+				"route): internal matched";
 	if (!s->verdict.allowed && s->verdict.auth_needed)
 		return fail(s, HTTP_PROXY_AUTH_REQUIRED, OUTCOME_AUTH, NULL);
 	if (!s->verdict.allowed)

@@ -83,7 +83,11 @@ static void splice_pipe_prepare(struct splice_pipe *p, int client_fd)
 		p->fd[0] = p->fd[1] = -1;
 		return;
 	}
-	p->size = (size_t)size;
+	/* What one splice may put in the pipe must fit buf, where
+	 * flow_unsplice moves it if splicing out fails: pipes are 16 pages,
+	 * 1 MiB where pages are 64 KiB. */
+	p->size = (size_t)size < RELAY_BUFFER_SIZE ? (size_t)size :
+	    RELAY_BUFFER_SIZE;
 }
 
 /* Errors after which splice() will not serve this flow where read() and
@@ -105,8 +109,10 @@ static int flow_unsplice(struct flow *f)
 		n = read(f->pipe->fd[0], f->buf + got, f->len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			errno = EIO; /* the bytes were there: cannot happen */
 			return -1;
+		}
 		got += (size_t)n;
 	}
 	f->pipe = NULL;

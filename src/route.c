@@ -70,11 +70,13 @@ size_t route_request(const struct addr *a, unsigned seq, unsigned char *buf)
 }
 
 /* The errors that say the kernel has no way to the address: a TCP
- * connect would fail the same way, so it is not this host's. */
+ * connect would fail too, so it is not this host's. A kernel without
+ * IPv6 (ipv6.disable=1) has no rtnetlink handler for it: EOPNOTSUPP. */
 static int route_unreachable(int32_t error)
 {
 	return error == -ENETUNREACH || error == -EHOSTUNREACH ||
-	       error == -EACCES || error == -EAFNOSUPPORT;
+	       error == -EACCES || error == -EAFNOSUPPORT ||
+	       error == -EOPNOTSUPP;
 }
 
 enum route_answer route_answer(const unsigned char *buf, size_t len,

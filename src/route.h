@@ -17,7 +17,8 @@ enum route_answer {
 	ROUTE_LOCAL,        /* delivered on this host: a route of type local */
 	ROUTE_ELSEWHERE,    /* any other route: out of an interface */
 	ROUTE_UNREACHABLE,  /* no way there at all (ENETUNREACH, EHOSTUNREACH,
-			       EACCES for a prohibit route, EAFNOSUPPORT) */
+			       EACCES for a prohibit route; EAFNOSUPPORT,
+			       EOPNOTSUPP: no IPv6 in this kernel) */
 	ROUTE_ERROR         /* another error, a short or foreign answer */
 };
 

@@ -287,62 +287,29 @@ else
 	else
 		not_ok "arm binary under qemu-arm: -t accepts the shipped config" "$OUT/arm-t.log"
 	fi
-	python3 - "$OUT" <<'PY' >"$OUT/arm-tunnel.log" 2>&1 && ok "arm binary under qemu-arm: one tunnel, 200 and a 4 KiB echo byte for byte" || not_ok "arm binary under qemu-arm: one tunnel" "$OUT/arm-tunnel.log"
-import os, socket, subprocess, sys, threading, time
-out = sys.argv[1]
-echo = socket.socket()
-echo.bind(("127.0.0.1", 0))
-echo.listen(1)
-eport = echo.getsockname()[1]
-def serve():
-    c, _ = echo.accept()
-    while True:
-        d = c.recv(65536)
-        if not d:
-            break
-        c.sendall(d)
-    c.close()
-threading.Thread(target=serve, daemon=True).start()
-conf = os.path.join(out, "arm.conf")
-with open(conf, "w") as f:
-    f.write("allow from 127.0.0.1 to 127.0.0.1 port %d\nlockdown no\nuser nobody\n" % eport)
-os.chmod(conf, 0o644)
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-pport = s.getsockname()[1]
-s.close()
-sup = subprocess.Popen(["systemd-socket-activate", "-l", "127.0.0.1:%d" % pport, "-a", "--inetd",
-                        "qemu-arm", "-L", "/usr/arm-linux-gnueabihf", "build/arm/connectd", "-c", conf])
-try:
-    for _ in range(100):
-        try:
-            c = socket.create_connection(("127.0.0.1", pport), timeout=30)
-            break
-        except OSError:
-            time.sleep(0.05)
-    c.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (eport, eport))
-    head = b""
-    while b"\r\n\r\n" not in head:
-        d = c.recv(1)
-        if not d:
-            break
-        head += d
-    print(head)
-    assert head == b"HTTP/1.1 200 Connection established\r\n\r\n", head
-    data = os.urandom(4096)
-    c.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        d = c.recv(65536)
-        if not d:
-            break
-        got += d
-    assert got == data, "echo differs: %d of %d bytes" % (len(got), len(data))
-    c.close()
-finally:
-    sup.terminate()
-    sup.wait()
-PY
+	# One tunnel through it to tests/e2e/helpers.py's echo server: 1 MiB
+	# out and back, compared by SHA-256.
+	H=tests/e2e/helpers.py
+	EPORT=$(python3 "$H" free-port) PPORT=$(python3 "$H" free-port)
+	printf 'allow from 127.0.0.1 to 127.0.0.1 port %s\nlockdown no\nuser nobody\n' "$EPORT" >"$OUT/arm.conf"
+	chmod 644 "$OUT/arm.conf"
+	python3 "$H" echo "$EPORT" --ready "$OUT/arm-echo.ready" >"$OUT/arm-echo.log" 2>&1 &
+	ECHO_PID=$!
+	systemd-socket-activate -l "127.0.0.1:$PPORT" -a --inetd \
+		qemu-arm -L /usr/arm-linux-gnueabihf build/arm/connectd -c "$OUT/arm.conf" >"$OUT/arm-sa.log" 2>&1 &
+	SA_PID=$!
+	for _ in $(seq 100); do
+		[ -e "$OUT/arm-echo.ready" ] && ss -Hltn "sport = :$PPORT" | grep -q . && break
+		sleep 0.1
+	done
+	if python3 "$H" bigxfer --mib 1 --timeout 60 127.0.0.1 "$PPORT" "127.0.0.1:$EPORT" >"$OUT/arm-tunnel.log" 2>&1 &&
+		grep -q 'result=ok' "$OUT/arm-tunnel.log"; then
+		ok "arm binary under qemu-arm: one tunnel, 1 MiB echoed, SHA-256 equal"
+	else
+		not_ok "arm binary under qemu-arm: one tunnel, 1 MiB echoed" "$OUT/arm-tunnel.log"
+	fi
+	kill "$SA_PID" "$ECHO_PID" 2>/dev/null
+	wait "$SA_PID" "$ECHO_PID" 2>/dev/null
 fi
 
 # ---------------------------------------------------------------- install

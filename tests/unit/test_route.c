@@ -116,6 +116,7 @@ static void test_answers(void **state)
 		{ "unreachable route", NLMSG_ERROR, 1, 0, -EHOSTUNREACH, 0, 0, ROUTE_UNREACHABLE },
 		{ "prohibit route", NLMSG_ERROR, 1, 0, -EACCES, 0, 0, ROUTE_UNREACHABLE },
 		{ "no IPv6 here", NLMSG_ERROR, 1, 0, -EAFNOSUPPORT, 0, 0, ROUTE_UNREACHABLE },
+		{ "no IPv6 in the kernel (ipv6.disable=1)", NLMSG_ERROR, 1, 0, -EOPNOTSUPP, 0, 0, ROUTE_UNREACHABLE },
 		{ "blackhole (EINVAL)", NLMSG_ERROR, 1, 0, -EINVAL, 0, 0, ROUTE_ERROR },
 		{ "refused", NLMSG_ERROR, 1, 0, -EPERM, 0, 0, ROUTE_ERROR },
 		{ "an ACK is no answer", NLMSG_ERROR, 1, 0, 0, 0, 0, ROUTE_ERROR },
