@@ -40,22 +40,36 @@ _ours() {
 	[ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]
 }
 
+# _term_group PID: SIGTERM to the process group PID leads (or to PID alone
+# when it has none). Split from _reap_group so that _cleanup can signal
+# every group first and wait for them all in one pass.
+_term_group() {
+	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null
+}
+
+# _reap_group PID: gives the group 3 s to end after _term_group, then
+# SIGKILLs what is left and reaps PID.
+_reap_group() {
+	local i
+	for i in $(seq 60); do
+		kill -0 -- "-$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL -- "-$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 _cleanup() {
-	local rc=$? pid ns i
+	local rc=$? pid ns
 	local -a live=()
 	trap - EXIT INT TERM
 	for pid in "${_PIDS[@]}"; do
 		_ours "$pid" || continue
 		live+=("$pid")
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+		_term_group "$pid"
 	done
 	for pid in "${live[@]}"; do
-		for i in $(seq 60); do
-			kill -0 -- "-$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -KILL -- "-$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		_reap_group "$pid"
 	done
 	for ns in "${_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -202,20 +216,15 @@ spawn() {
 
 # stop_pid PID: stops one process this script spawned (and its group).
 stop_pid() {
-	local pid=$1 i p
+	local pid=$1 p
 	local -a rest=()
 	for p in "${_PIDS[@]}"; do
 		[ "$p" = "$pid" ] || rest+=("$p")
 	done
 	_PIDS=("${rest[@]}")
 	_ours "$pid" || return 0
-	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 60); do
-		kill -0 -- "-$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL -- "-$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	_term_group "$pid"
+	_reap_group "$pid"
 	return 0
 }
 
@@ -391,6 +400,49 @@ start_tls_server() {
 	fi
 }
 
+# need_tls_server: start_tls_server, or the script ends with one failure.
+# Sets TLS, the name the scripts give the s_server port.
+need_tls_server() {
+	if ! start_tls_server; then
+		not_ok "start openssl s_server with a throwaway certificate"
+		exit 1
+	fi
+	TLS=$TLS_PORT
+}
+
+# xinetd_conf NAME PORT SERVER SERVER_ARGS [LINE...]: prints an xinetd
+# config with one UNLISTED tcp service NAME on 127.0.0.1:PORT, run as
+# root, that logs PID, HOST, EXIT and DURATION to $T/xinetd.log; each LINE
+# ("instances = 2") goes at the end of the service. The scripts that run
+# connectd under xinetd differ only in these.
+xinetd_conf() {
+	local l
+	cat <<EOF
+defaults
+{
+}
+service $1
+{
+	type = UNLISTED
+	socket_type = stream
+	protocol = tcp
+	wait = no
+	user = root
+	bind = 127.0.0.1
+	port = $2
+	server = $3
+	server_args = $4
+	log_type = FILE $T/xinetd.log
+	log_on_success = PID HOST EXIT DURATION
+	log_on_failure = HOST
+	cps = 1000 1
+EOF
+	for l in "${@:5}"; do
+		printf '\t%s\n' "$l"
+	done
+	printf '}\n'
+}
+
 # ------------------------------------------------------------------ clients
 
 # raw NAME TOKEN...: runs the scripted raw client against connectd
@@ -440,6 +492,26 @@ check_resp() {
 # show NAME: the reply, escaped, for diagnostics.
 show() {
 	"$PYTHON" -c 'import sys; print(repr(open(sys.argv[1], "rb").read()[:600]))' "$T/$1.out" 2>/dev/null
+}
+
+# curl_tls_via PROXY [CURL ARG...]: curl -p -x PROXY to the s_server page
+# (https://localhost:$TLS_PORT/, trusted through $T/cert.pem), the TLS
+# through a tunnel check many scripts make. Adds a problem to the current
+# case when curl fails, CONNECT is not answered 200 or the page is not
+# s_server's. Sets CURL_HTTP_CODE (the HTTPS status) and CURL_LOCAL_PORT
+# (the client's source port, for case_log). ARGS: --max-time, --proxy-user.
+curl_tls_via() {
+	local proxy=$1 got rc connect
+	shift
+	CURL_HTTP_CODE="" CURL_LOCAL_PORT=""
+	got=$(curl -sS -p -x "$proxy" --cacert "$T/cert.pem" "$@" -o "$T/curl.body" \
+		-w '%{http_code} %{http_connect} %{local_port}' "https://localhost:$TLS_PORT/" 2>"$T/curl.err")
+	rc=$?
+	read -r CURL_HTTP_CODE connect CURL_LOCAL_PORT <<<"$got"
+	[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
+	[ "${connect:-}" = 200 ] || problem "CONNECT answered '${connect:-}'"
+	grep -q s_server "$T/curl.body" 2>/dev/null ||
+		problem "no s_server page came through: $(head -c 300 "$T/curl.body" 2>/dev/null)"
 }
 
 # ------------------------------------------------------------------ log lines
@@ -554,6 +626,23 @@ make_netns() {
 	ip netns add "$1" || return 1
 	_NETNS+=("$1")
 	ip netns exec "$1" ip link set lo up
+}
+
+# veth_pair P Q IF: network namespaces P and Q joined by a veth pair, IFa
+# (198.18.0.1/30) in P and IFb (198.18.0.2/30) in Q, both up: the
+# two-namespace setup of the scripts that drop a target's packets. Errors
+# go to $T/netns.err; returns 1 when a namespace or the link fails.
+veth_pair() {
+	local p=$1 q=$2 ifc=$3
+	if ! make_netns "$p" 2>"$T/netns.err" || ! make_netns "$q" 2>>"$T/netns.err" ||
+		! ip link add "${ifc}a" netns "$p" type veth peer name "${ifc}b" netns "$q" 2>>"$T/netns.err"; then
+		return 1
+	fi
+	ip -n "$p" addr add 198.18.0.1/30 dev "${ifc}a"
+	ip -n "$q" addr add 198.18.0.2/30 dev "${ifc}b"
+	ip -n "$p" link set "${ifc}a" up
+	ip -n "$q" link set "${ifc}b" up
+	return 0
 }
 
 # has_crypt: whether this connectd can check passwords (a build on a libc

@@ -29,11 +29,7 @@ start_server xecho echo "$XECHO" || exit 1
 start_server anyu echo "$ANYU" || exit 1
 start_server open echo "$OPEN" || exit 1
 start_server sink sink "$SINK" "$T/sink" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 # mkhash PREFIX PASSWORD: a crypt(3) hash made by libxcrypt itself
 # (crypt_gensalt_rn with the scheme's prefix, then crypt), so no hash
@@ -165,16 +161,9 @@ P=$CD_PORT
 # ------------------------------------------------------------------ curl
 
 case_begin
-got=$(curl -sS -p -x "http://127.0.0.1:$P" --proxy-user alice:secret --cacert "$T/cert.pem" \
-	--max-time 10 -o "$T/curl.body" -w '%{http_code} %{http_connect} %{local_port}' \
-	"https://localhost:$TLS/" 2>"$T/curl.err")
-rc=$?
-read -r code connect_code cport <<<"$got"
-[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
-[ "${connect_code:-}" = 200 ] || problem "CONNECT answered ${connect_code:-nothing}"
-[ "${code:-}" = 200 ] || problem "HTTPS answered ${code:-nothing}"
-grep -q 's_server' "$T/curl.body" 2>/dev/null || problem "body is not s_server's page"
-case_log "${cport:-}" status=200 user=alice auth=ok "target=localhost:$TLS" "rule=$CONF:5" \
+curl_tls_via "http://127.0.0.1:$P" --proxy-user alice:secret --max-time 10
+[ "$CURL_HTTP_CODE" = 200 ] || problem "HTTPS answered ${CURL_HTTP_CODE:-nothing}"
+case_log "$CURL_LOCAL_PORT" status=200 user=alice auth=ok "target=localhost:$TLS" "rule=$CONF:5" \
 	'client~^127\.0\.0\.1:[0-9]+$' '!error' exit=0
 case_end "curl --proxy-user alice:secret: HTTPS through the tunnel, log user=alice auth=ok"
 

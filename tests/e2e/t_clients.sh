@@ -7,11 +7,7 @@ need_binary
 
 ECHO=$(free_port)
 start_server echo echo "$ECHO" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 CONF=$T/connectd.conf
 cat >"$CONF" <<EOF
@@ -24,19 +20,12 @@ P=$CD_PORT
 
 # curl over a TLS tunnel.
 case_begin
-got=$(curl -sS -p -x "http://127.0.0.1:$P" --cacert "$T/cert.pem" --max-time 10 \
-	-o "$T/curl.body" -w '%{http_code} %{http_connect} %{local_port}' \
-	"https://localhost:$TLS/" 2>"$T/curl.err")
-rc=$?
-read -r code connect_code cport <<<"$got"
-[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
-[ "${connect_code:-}" = 200 ] || problem "CONNECT answered ${connect_code:-nothing}"
-[ "${code:-}" = 200 ] || problem "HTTPS answered ${code:-nothing}"
-grep -q 's_server' "$T/curl.body" 2>/dev/null || problem "body is not s_server's status page: $(head -c 300 "$T/curl.body" 2>/dev/null)"
+curl_tls_via "http://127.0.0.1:$P" --max-time 10
+[ "$CURL_HTTP_CODE" = 200 ] || problem "HTTPS answered ${CURL_HTTP_CODE:-nothing}"
 case_end "curl -p -x: HTTPS through the tunnel to openssl s_server"
 
 case_begin
-case_log "${cport:-}" status=200 "target=localhost:$TLS" "addr=127.0.0.1:$TLS" \
+case_log "$CURL_LOCAL_PORT" status=200 "target=localhost:$TLS" "addr=127.0.0.1:$TLS" \
 	"rule=$CONF:3" 'up~^[1-9][0-9]*$' 'down~^[1-9][0-9]*$' \
 	'close~^(client-eof|server-eof)$' 'resolve_ms~^[0-9]+$' 'connect_ms~^[0-9]+$' \
 	'client~^127\.0\.0\.1:[0-9]+$' '!error' exit=0

@@ -59,16 +59,11 @@ if ! need_root; then
 fi
 P=${NS_PREFIX}p
 Q=${NS_PREFIX}q
-if ! make_netns "$P" 2>"$T/netns.err" || ! make_netns "$Q" 2>>"$T/netns.err" ||
-	! ip link add "cdv$$a" netns "$P" type veth peer name "cdv$$b" netns "$Q" 2>>"$T/netns.err"; then
+if ! veth_pair "$P" "$Q" "cdv$$"; then
 	skip "connect timeout, unreachable and DNS timeout in network namespaces" \
 		"cannot create namespaces: $(head -n 1 "$T/netns.err")"
 	exit 0
 fi
-ip -n "$P" addr add 198.18.0.1/30 dev "cdv$$a"
-ip -n "$Q" addr add 198.18.0.2/30 dev "cdv$$b"
-ip -n "$P" link set "cdv$$a" up
-ip -n "$Q" link set "cdv$$b" up
 DROP=9
 OPEN=8080
 if ! ip netns exec "$Q" nft -f - <<EOF 2>"$T/nft.err"; then

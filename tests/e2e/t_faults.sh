@@ -282,15 +282,10 @@ if ! need_root; then
 else
 	P=${NS_PREFIX}p
 	Q=${NS_PREFIX}q
-	if ! make_netns "$P" 2>"$T/netns.err" || ! make_netns "$Q" 2>>"$T/netns.err" ||
-		! ip link add "cdf$$a" netns "$P" type veth peer name "cdf$$b" netns "$Q" 2>>"$T/netns.err"; then
+	if ! veth_pair "$P" "$Q" "cdf$$"; then
 		not_ok "network namespaces for the SYN-drop cases" "$(cat "$T/netns.err")"
 		exit 1
 	fi
-	ip -n "$P" addr add 198.18.0.1/30 dev "cdf$$a"
-	ip -n "$Q" addr add 198.18.0.2/30 dev "cdf$$b"
-	ip -n "$P" link set "cdf$$a" up
-	ip -n "$Q" link set "cdf$$b" up
 	DROP=9
 	if ! ip netns exec "$Q" nft -f - <<EOF 2>"$T/nft.err"; then
 table inet cdt {
@@ -421,28 +416,7 @@ if ! need_root; then
 	exit 0
 fi
 XPORT=$(free_port)
-cat >"$T/xinetd.conf" <<EOF
-defaults
-{
-}
-service connectd-faults
-{
-	type = UNLISTED
-	socket_type = stream
-	protocol = tcp
-	wait = no
-	user = root
-	bind = 127.0.0.1
-	port = $XPORT
-	server = $CONNECTD
-	server_args = -c $LCONF
-	log_type = FILE $T/xinetd.log
-	log_on_success = PID HOST EXIT DURATION
-	log_on_failure = HOST
-	cps = 1000 1
-	instances = 2
-}
-EOF
+xinetd_conf connectd-faults "$XPORT" "$CONNECTD" "-c $LCONF" "instances = 2" >"$T/xinetd.conf"
 spawn "$T/xinetd.out" "$T/xinetd.out" xinetd -dontfork -pidfile "$T/xinetd.pid" -f "$T/xinetd.conf"
 X_SUP=$SPAWNED_PID
 if ! wait_for "listening $XPORT" 10; then

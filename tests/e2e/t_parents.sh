@@ -15,11 +15,7 @@ TP=$(free_port)   # the echo target behind every parent
 DEAD=$(free_port) # nothing listens here
 FK=$(free_port)   # the scripted parent
 start_server echo echo "$TP" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 # Names from /etc/hosts only, without only-parent.test, for every connectd
 # that takes -e (root only: unshare -m): that name never resolves here.
@@ -88,6 +84,20 @@ no_parent_body() {
 	if grep -qiE 'html|squid|tinyproxy|PARENT-BODY|ERR_' "$T/$1.out"; then
 		problem "the parent's body or headers reached the client: $(show "$1")"
 	fi
+}
+
+# parent_403_case NAME ROUTE DESC: a request for the port every parent
+# refuses ($DEAD) through the current instance: the client gets a 403
+# without the parent's body; log route=ROUTE parent_status=403, exit 10.
+parent_403_case() {
+	local name=$1 route=$2 desc=$3
+	case_begin
+	raw "$name" "$(req "127.0.0.1:$DEAD")"
+	check_resp "$name" --status 403 --end eof
+	no_parent_body "$name"
+	case_log "$(info "$name" local_port)" status=403 "route=$route" parent_status=403 exit=10
+	[ ${#_PROBLEMS[@]} -eq 0 ] || problem "reply: $(show "$name")"
+	case_end "$desc"
 }
 
 # ------------------------------------------------------------------ peers
@@ -221,15 +231,8 @@ EOF
 		route=squid parent_status=200 "addr=127.0.0.1:$SQ" "rule=$CONF:3"
 
 	case_begin
-	got=$(curl -sS -p -x "http://127.0.0.1:$CD_PORT" --cacert "$T/cert.pem" --max-time 10 \
-		-o "$T/sqcurl.body" -w '%{http_code} %{http_connect} %{local_port}' \
-		"https://localhost:$TLS/" 2>"$T/sqcurl.err")
-	rc=$?
-	read -r code connect_code cport <<<"$got"
-	[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/sqcurl.err")"
-	[ "${connect_code:-}" = 200 ] || problem "CONNECT answered ${connect_code:-nothing}"
-	grep -q 's_server' "$T/sqcurl.body" 2>/dev/null || problem "body is not s_server's page"
-	case_log "${cport:-}" status=200 route=squid parent_status=200 "target=localhost:$TLS" exit=0
+	curl_tls_via "http://127.0.0.1:$CD_PORT" --max-time 10
+	case_log "$CURL_LOCAL_PORT" status=200 route=squid parent_status=200 "target=localhost:$TLS" exit=0
 	case_end "curl HTTPS through connectd -> squid -> openssl s_server (squid resolves localhost)"
 
 	if need_root; then
@@ -239,13 +242,8 @@ EOF
 		skip "a name only squid can resolve" "not root: no private /etc/hosts"
 	fi
 
-	case_begin
-	raw sq3 "$(req "127.0.0.1:$DEAD")"
-	check_resp sq3 --status 403 --end eof
-	no_parent_body sq3
-	case_log "$(info sq3 local_port)" status=403 route=squid parent_status=403 exit=10
-	[ ${#_PROBLEMS[@]} -eq 0 ] || problem "reply: $(show sq3)"
-	case_end "squid denies the port (403 with an HTML page): the client gets 403 without squid's body, exit 10"
+	parent_403_case sq3 squid \
+		"squid denies the port (403 with an HTML page): the client gets 403 without squid's body, exit 10"
 fi
 
 # ------------------------------------------------------------------ tinyproxy
@@ -262,13 +260,8 @@ EOF
 	tunnel_case tp1 "127.0.0.1:$TP" "connectd -> tinyproxy -> echo (an HTTP/1.0 200 with Proxy-agent): 200, the tunnel echoes" \
 		route=tiny parent_status=200 "addr=127.0.0.1:$TPX"
 
-	case_begin
-	raw tp2 "$(req "127.0.0.1:$DEAD")"
-	check_resp tp2 --status 403 --end eof
-	no_parent_body tp2
-	case_log "$(info tp2 local_port)" status=403 route=tiny parent_status=403 exit=10
-	[ ${#_PROBLEMS[@]} -eq 0 ] || problem "reply: $(show tp2)"
-	case_end "tinyproxy refuses a port outside ConnectPort: the client gets 403 without tinyproxy's body"
+	parent_403_case tp2 tiny \
+		"tinyproxy refuses a port outside ConnectPort: the client gets 403 without tinyproxy's body"
 fi
 
 # ------------------------------------------------------------------ connectd -> connectd

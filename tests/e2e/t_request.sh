@@ -34,6 +34,20 @@ sink_conns() {
 	grep -c '^accept' "$T/sink.conns" 2>/dev/null || true
 }
 
+# accept_not_before NAME KEY WHAT: the sink's first accept came no earlier
+# than timestamp KEY of raw client NAME, when WHAT was sent: the timing
+# cases' proof that connectd waited for the whole request.
+accept_not_before() {
+	local acc sent
+	acc=$(awk '$1 == "accept" { print $2; exit }' "$T/sink.conns" 2>/dev/null)
+	sent=$(info "$1" "$2")
+	if [ -z "$acc" ]; then
+		problem "the sink saw no connection"
+	elif awk -v a="$acc" -v s="$sent" 'BEGIN { exit !(a < s) }'; then
+		problem "the sink accepted at $acc, before $3 was sent at $sent"
+	fi
+}
+
 # rq STATUS DESC [check-resp options] -- TOKEN...
 #   STATUS 200: the tokens are followed by "@head PING @shut"; the reply
 #   must be the exact 200 head then PING, then EOF; log up=4 down=4.
@@ -151,13 +165,7 @@ rq 431 "a head of 8193 bytes" -- "CONNECT 127.0.0.1:$E HTTP/1.1\r\nX-Big: " @fil
 case_begin
 raw split "CONNECT 127.0.0.1:$SINK HTTP/1.1\r\n" @sleep:200 "Host: x\r\n\r\n" @head X @shut
 check_resp split --status 200 --end eof
-acc=$(awk '$1 == "accept" { print $2; exit }' "$T/sink.conns" 2>/dev/null)
-sent=$(info split t_flush2)
-if [ -z "$acc" ]; then
-	problem "the sink saw no connection"
-elif awk -v a="$acc" -v s="$sent" 'BEGIN { exit !(a < s) }'; then
-	problem "the sink accepted at $acc, before the blank line was sent at $sent"
-fi
+accept_not_before split t_flush2 "the blank line"
 wait_for "grep -q '^close' '$T/sink.conns'" 5
 [ "$(cat "$T/sink.1.data" 2>/dev/null)" = X ] || problem "the sink got '$(cat "$T/sink.1.data" 2>/dev/null)', want X"
 case_log "$(info split local_port)" status=200 up=1 down=0 close=client-eof exit=0
@@ -169,13 +177,7 @@ RAW_OPTS=(--chunk 1 --gap-ms 10)
 raw onebyte "CONNECT 127.0.0.1:$SINK HTTP/1.1\r\nHost: x\r\n\r\n" @head @shut
 RAW_OPTS=()
 check_resp onebyte --status 200 --end eof
-acc=$(awk '$1 == "accept" { print $2; exit }' "$T/sink.conns" 2>/dev/null)
-sent=$(info onebyte t_flush1)
-if [ -z "$acc" ]; then
-	problem "the sink saw no connection"
-elif awk -v a="$acc" -v s="$sent" 'BEGIN { exit !(a < s) }'; then
-	problem "the sink accepted at $acc, before the last byte was sent at $sent"
-fi
+accept_not_before onebyte t_flush1 "the last byte"
 case_end "request in 1-byte writes 10 ms apart: 200, no connect before the last byte (edge 3)"
 
 # ---- the client goes away or stalls (R27, R28)

@@ -24,11 +24,7 @@ fi
 
 ECHO=$(free_port)
 start_server echo echo "$ECHO" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 # One policy for all. The supervisors start connectd as nobody, except
 # systemd-socket-activate, which has no User=: there connectd starts as root
@@ -49,22 +45,22 @@ if ! setpriv --reuid=nobody --regid=nogroup --clear-groups "$CONNECTD" -t -c "$C
 	exit 1
 fi
 
+# listening_both PORT: something listens on PORT at 127.0.0.1 and at
+# [::1], as every shipped supervisor file asks.
+listening_both() {
+	ss -Hltn "sport = :$1" | grep -q '127.0.0.1:' && ss -Hltn "sport = :$1" | grep -q '\[::1\]:'
+}
+
 # smoke LABEL HOST PORT: a TLS tunnel with curl, an echo tunnel with exact
 # bytes and a denied request, through the proxy on HOST:PORT. Sets
 # CURL_PORT, RAW_PORT_USED, DENY_PORT (the clients' source ports).
 smoke() {
-	local label=$1 host=$2 port=$3 url got code cport rc
+	local label=$1 host=$2 port=$3 url
 	CURL_PORT="" RAW_PORT_USED="" DENY_PORT=""
 	case $host in *:*) url="http://[$host]:$port" ;; *) url="http://$host:$port" ;; esac
 	case_begin
-	got=$(curl -sS -p -x "$url" --cacert "$T/cert.pem" --max-time 15 \
-		-o "$T/curl.body" -w '%{http_connect} %{local_port}' "https://localhost:$TLS/" 2>"$T/curl.err")
-	rc=$?
-	read -r code cport <<<"$got"
-	[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
-	[ "${code:-}" = 200 ] || problem "CONNECT answered '${code:-}'"
-	grep -q s_server "$T/curl.body" 2>/dev/null || problem "no s_server page came through"
-	CURL_PORT=${cport:-}
+	curl_tls_via "$url" --max-time 15
+	CURL_PORT=$CURL_LOCAL_PORT
 	case_end "$label: curl -p -x $url https://localhost (TLS through the tunnel)"
 
 	case_begin
@@ -112,7 +108,7 @@ case_end "packaging/xinetd/connectd: cps, instances, per_source, nowait, nobody,
 
 spawn "$T/xinetd.out" "$T/xinetd.out" xinetd -dontfork -pidfile "$T/xinetd.pid" -f "$T/xinetd.conf"
 XINETD_PID=$SPAWNED_PID
-if ! wait_for "ss -Hltn 'sport = :$XPORT' | grep -q '127.0.0.1:' && ss -Hltn 'sport = :$XPORT' | grep -q '\[::1\]:'" 10; then
+if ! wait_for "listening_both $XPORT" 10; then
 	not_ok "xinetd listens on 127.0.0.1 and [::1] from the shipped file" \
 		"$(cat "$T/xinetd.out" "$T/xinetd.log" 2>/dev/null | tail -n 10)"
 else
@@ -275,7 +271,7 @@ case_end "units: Accept=yes, StandardInput=socket, ListenStream= ${listens//$'\n
 spawn /dev/null "$T/ssa.log" systemd-socket-activate "${args[@]}" -a --inetd \
 	"$CONNECTD" ${exec_start#/usr/sbin/connectd} -c "$CONF"
 SSA_PID=$SPAWNED_PID
-if ! wait_for "ss -Hltn 'sport = :$SPORT' | grep -q '127.0.0.1:' && ss -Hltn 'sport = :$SPORT' | grep -q '\[::1\]:'" 10; then
+if ! wait_for "listening_both $SPORT" 10; then
 	not_ok "systemd-socket-activate listens on the units' addresses" "$(tail -n 5 "$T/ssa.log")"
 else
 	ok "systemd-socket-activate listens on the units' addresses (port $SPORT)"
@@ -319,7 +315,7 @@ else
 	case_end "packaging/inetd/inetd.conf: a 127.0.0.1 line and a ::1 line, nowait, nobody:nogroup"
 	spawn "$T/inetd.log" "$T/inetd.log" "$INETD" -d "$T/inetd.conf"
 	INETD_PID=$SPAWNED_PID
-	if ! wait_for "ss -Hltn 'sport = :$IPORT' | grep -q '127.0.0.1:' && ss -Hltn 'sport = :$IPORT' | grep -q '\[::1\]:'" 10; then
+	if ! wait_for "listening_both $IPORT" 10; then
 		not_ok "OpenBSD inetd listens from packaging/inetd/inetd.conf" "$(tail -n 5 "$T/inetd.log")"
 	else
 		ok "OpenBSD inetd listens on 127.0.0.1:$IPORT and [::1]:$IPORT from packaging/inetd/inetd.conf"

@@ -12,11 +12,7 @@ ECHO=$(free_port)
 HALF=$(free_port)
 start_server echo echo "$ECHO" || exit 1
 start_server half halfclose-server "$HALF" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 CONF=$T/connectd.conf
 cat >"$CONF" <<EOF
@@ -26,18 +22,11 @@ EOF
 # smoke LABEL PORT: client-side checks against a proxy on 127.0.0.1:PORT.
 # Sets SMOKE_CURL_PORT, SMOKE_RAW_PORT, SMOKE_DENY_PORT (client ports).
 smoke() {
-	local label=$1 port=$2 got code cport out rc
+	local label=$1 port=$2 out rc
 	SMOKE_CURL_PORT="" SMOKE_RAW_PORT="" SMOKE_DENY_PORT=""
 	case_begin
-	got=$(curl -sS -p -x "http://127.0.0.1:$port" --cacert "$T/cert.pem" --max-time 10 \
-		-o "$T/curl.body" -w '%{http_connect} %{local_port}' \
-		"https://localhost:$TLS/" 2>"$T/curl.err")
-	rc=$?
-	read -r code cport <<<"$got"
-	[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
-	[ "${code:-}" = 200 ] || problem "CONNECT answered '${code:-}'"
-	grep -q s_server "$T/curl.body" 2>/dev/null || problem "no s_server page"
-	SMOKE_CURL_PORT=${cport:-}
+	curl_tls_via "http://127.0.0.1:$port" --max-time 10
+	SMOKE_CURL_PORT=$CURL_LOCAL_PORT
 	case_end "$label: curl -p -x https://localhost (TLS through the tunnel)"
 
 	case_begin
@@ -79,28 +68,8 @@ stop_pid "$CD_PID"
 
 # ------------------------------------------------------------ xinetd
 XPORT=$(free_port)
-cat >"$T/xinetd.conf" <<EOF
-defaults
-{
-}
-service connectd-test
-{
-	type = UNLISTED
-	socket_type = stream
-	protocol = tcp
-	wait = no
-	user = root
-	bind = 127.0.0.1
-	port = $XPORT
-	server = $CONNECTD
-	server_args = -c $(run_conf "$CONF")
-	log_type = FILE $T/xinetd.log
-	log_on_success = PID HOST EXIT DURATION
-	log_on_failure = HOST
-	cps = 1000 1
-	instances = UNLIMITED
-}
-EOF
+xinetd_conf connectd-test "$XPORT" "$CONNECTD" "-c $(run_conf "$CONF")" \
+	"instances = UNLIMITED" >"$T/xinetd.conf"
 # In a private mount namespace, an overlay on /dev gets a /dev/log of our
 # own, so connectd's syslog line can be read back.
 cat >"$T/devlog.sh" <<'EOF'

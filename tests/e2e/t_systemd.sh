@@ -121,11 +121,7 @@ PORT=$(free_port)
 CTL_PORT=$(free_port)
 ECHO=$(free_port)
 start_server echo echo "$ECHO" || exit 1
-if ! start_tls_server; then
-	not_ok "start openssl s_server with a throwaway certificate"
-	exit 1
-fi
-TLS=$TLS_PORT
+need_tls_server
 
 install -m 755 "$CONNECTD" "$ROOT/usr/sbin/connectd"
 # debootstrap writes no /etc/hosts: without one "localhost" would be asked
@@ -255,13 +251,8 @@ case_end "systemctl enable --now connectd.socket: listening on 127.0.0.1 and [::
 # ------------------------------------------------------------ a tunnel
 
 case_begin
-got=$(curl -sS -p -x "http://127.0.0.1:$PORT" --cacert "$T/cert.pem" --max-time 20 \
-	-o "$T/curl.body" -w '%{http_connect} %{local_port}' "https://localhost:$TLS/" 2>"$T/curl.err")
-rc=$?
-read -r code CPORT <<<"$got"
-[ "$rc" -eq 0 ] || problem "curl exit $rc: $(cat "$T/curl.err")"
-[ "${code:-}" = 200 ] || problem "CONNECT answered '${code:-}'"
-grep -q s_server "$T/curl.body" 2>/dev/null || problem "no s_server page came through"
+curl_tls_via "http://127.0.0.1:$PORT" --max-time 20
+CPORT=$CURL_LOCAL_PORT
 case_end "curl -p -x http://127.0.0.1:$PORT https://localhost (TLS through a socket-activated connectd)"
 
 case_begin
