@@ -8,13 +8,16 @@
 #include <stddef.h>
 
 /* The copy path (bytes before the tunnel, ends splice cannot use, past
- * the pipe allowance): 0.49 s CPU per GiB; 32 KiB: 0.59. */
+ * the pipe allowance): 0.49 s CPU per GiB; 32 KiB: 0.59 (tests/bench/relay.py,
+ * its copy variants). */
+#ifndef RELAY_BUFFER_SIZE
 #define RELAY_BUFFER_SIZE (128 * 1024)
+#endif
 
 /* A direction whose ends are sockets or pipes moves its bytes with
  * splice() through a pipe of its own, so they never cross into user
  * space: 0.22 s CPU per GiB against 0.55 for copying through the buffer
- * (tests/bench/relay_splice.py; RELAY_SPLICE=0 builds the copy relay).
+ * (tests/bench/relay.py; RELAY_SPLICE=0 builds the copy relay).
  * RELAY_PIPE_SIZE asks for the pipe's size (0: the kernel's default,
  * 64 KiB; larger pipes saved a little CPU but use up the allowance
  * below four or sixteen times faster). The lock-down allows splice. A

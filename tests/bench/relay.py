@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""The copying relay (read/write, RELAY_BUFFER_SIZE buffers) against the
-splice relay (RELAY_SPLICE=1, the default) at several pipe sizes: input
-for the splice decision. As root:
+"""Relay variants side by side: the splice relay (the default) at several
+pipe sizes, and the copying relay (RELAY_SPLICE=0) at several buffer
+sizes: input for the splice, pipe and buffer size decisions. As root:
 
-    python3 tests/bench/relay_splice.py [REPS] [VARIANTS]
+    python3 tests/bench/relay.py [REPS] [VARIANTS]
 
 REPS defaults to 3; VARIANTS is a comma list of names from VARIANTS below
 (default: DEFAULT). Each variant is the default build of this tree's Makefile
-and src/, copied to build/bench/splice/NAME (src/ is never touched) and
-built with the variant's CPPFLAGS; build/bench/splice/loadgen is built
+and src/, copied to build/bench/relay/NAME (src/ is never touched) and
+built with the variant's CPPFLAGS; build/bench/relay/loadgen is built
 from tests/bench/loadgen.c as tests/bench/run builds it. Each connectd runs
 under systemd-socket-activate as nobody with the shipped config plus one
-allow rule, as relay_buffers.py runs it. Every rep moves 1 GiB up and 1
+allow rule, as tests/bench/run runs it. Every rep moves 1 GiB up and 1
 GiB down through each variant and once directly (no proxy: the ratio's
 denominator); the variants' order rotates from rep to rep, so that a
 change in the machine's load hits them alike. Reported: throughput (best
@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(TOP, "build", "bench", "splice")
+OUT = os.path.join(TOP, "build", "bench", "relay")
 GIB = 1 << 30
 STRACE_BYTES = 64 << 20
 CALLS = ("read", "write", "splice", "select", "pselect6")
@@ -38,6 +38,11 @@ CALLS = ("read", "write", "splice", "select", "pselect6")
 # name -> (CPPFLAGS, description)
 VARIANTS = {
     "copy": ("-DRELAY_SPLICE=0", "read/write, 128 KiB buffers"),
+    # The copy path's buffer size (what it is when splice cannot serve).
+    "copy-16k": ("-DRELAY_SPLICE=0 -DRELAY_BUFFER_SIZE=16384", "read/write, 16 KiB buffers"),
+    "copy-32k": ("-DRELAY_SPLICE=0 -DRELAY_BUFFER_SIZE=32768", "read/write, 32 KiB buffers"),
+    "copy-64k": ("-DRELAY_SPLICE=0 -DRELAY_BUFFER_SIZE=65536", "read/write, 64 KiB buffers"),
+    "copy-256k": ("-DRELAY_SPLICE=0 -DRELAY_BUFFER_SIZE=262144", "read/write, 256 KiB buffers"),
     "splice-64k": ("-DRELAY_SPLICE=1", "splice, default pipe (64 KiB)"),
     "splice-256k": ("-DRELAY_SPLICE=1 -DRELAY_PIPE_SIZE=262144", "splice, F_SETPIPE_SZ 256 KiB"),
     "splice-1m": ("-DRELAY_SPLICE=1 -DRELAY_PIPE_SIZE=1048576", "splice, F_SETPIPE_SZ 1 MiB"),
