@@ -258,13 +258,22 @@ if need_root && make_netns "$OWN_NS" 2>/dev/null &&
 	ip -n "$OWN_NS" addr add 198.18.1.11/24 dev cdoa
 	ip -n "$OWN_NS" route add local 198.18.2.0/24 dev lo
 	ip -n "$OWN_NS" addr add 2001:2::10/64 dev cdoa nodad
+	# No way there (the kernel answers an error, not a route): not ours.
+	# A blackhole also answers an error, but one that a bad request gets
+	# too, so it fails closed.
+	ip -n "$OWN_NS" route add unreachable 198.18.3.0/24
+	ip -n "$OWN_NS" route add prohibit 198.18.4.0/24
+	ip -n "$OWN_NS" route add blackhole 198.18.5.0/24
 	printf 'deny to internal\nallow to any port any\n' >"$T/own-kinds.conf"
-	for target in 198.18.1.11 198.18.1.10 198.18.2.77 '[2001:2::10]' 198.18.1.12 '[2001:2::12]'; do
+	for target in 198.18.1.11 198.18.1.10 198.18.2.77 '[2001:2::10]' 198.18.1.12 '[2001:2::12]' \
+		198.18.3.1 198.18.4.1 198.18.5.1; do
 		case_begin
 		out=$(ip netns exec "$OWN_NS" "$CONNECTD" --explain -c "$T/own-kinds.conf" "$target:22" from 198.18.1.99 2>&1)
 		rc=$?
 		case $target in
 		198.18.1.12 | '[2001:2::12]') want=0 what="a neighbour, not ours: allowed" ;;
+		198.18.3.1 | 198.18.4.1) want=0 what="behind an unreachable or prohibit route, not ours: allowed (the connect fails)" ;;
+		198.18.5.1) want=1 what="behind a blackhole route: the lookup's error fails closed, denied" ;;
 		*) want=1 what="ours: internal, denied" ;;
 		esac
 		[ "$rc" = "$want" ] || problem "--explain $target:22 exited $rc, want $want: $out"

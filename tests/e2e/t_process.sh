@@ -52,15 +52,16 @@ pid=""
 wait_for "pgrep -P $SSA -f 'connectd -c' >/dev/null" 5 && pid=$(pgrep -P "$SSA" -f 'connectd -c' | head -n 1)
 # wait until the tunnel is up (the upstream socket exists)
 [ -n "$pid" ] && wait_for "[ \$(ls /proc/$pid/fd 2>/dev/null | wc -l) -ge 4 ]" 5
-# The splice relay's own pipes aside (two ends each for up and down, none
-# in a build with RELAY_SPLICE=0): none is inherited.
+# The splice relay's own pipes aside (two ends each for up and down: both
+# ends of this tunnel are sockets, so both directions splice): none is
+# inherited.
 fds=$(for f in /proc/"$pid"/fd/*; do
 	[[ $(readlink "$f" 2>/dev/null) == pipe:* ]] || echo "${f##*/}"
 done | sort -n | tr '\n' ' ')
 npipes=$(for f in /proc/"$pid"/fd/*; do readlink "$f"; done 2>/dev/null | grep -c '^pipe:')
 [ -n "$pid" ] || problem "no connectd process found under the supervisor"
 [ "$fds" = "0 1 2 3 " ] || problem "connectd holds fds '$fds', want '0 1 2 3 '"
-[ "$npipes" = 4 ] || [ "$npipes" = 0 ] || problem "connectd holds $npipes pipe ends, want 4 (the splice pipes) or 0"
+[ "$npipes" = 4 ] || problem "connectd holds $npipes pipe ends, want 4 (the splice pipes)"
 for fd in 0 1 3; do
 	case $(readlink "/proc/$pid/fd/$fd" 2>/dev/null) in
 	socket:*) ;;
