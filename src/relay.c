@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -56,23 +55,16 @@ static void client_fd_prepare(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-/* Splice only between sockets and pipes: other ends (a file, refused
- * when opened for appending; a terminal) keep the copy path. */
-static int splice_capable(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) == 0 && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode));
-}
-
 /* Makes a direction's pipe. A larger pipe means fewer calls per byte;
  * near the user's pipe allowance the kernel refuses the resize (the
- * default size stays), past it the pipe is too small to be worth it. */
-static void splice_pipe_prepare(struct splice_pipe *p, int client_fd)
+ * default size stays), past it the pipe is too small to be worth it. An
+ * end splice cannot serve (a terminal, a file opened for appending) is
+ * found by splice itself: that flow then copies (splice_unusable). */
+static void splice_pipe_prepare(struct splice_pipe *p)
 {
 	int size;
 
-	if (!splice_capable(client_fd) || pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0)
+	if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) < 0)
 		return;
 	if (RELAY_PIPE_SIZE)
 		fcntl(p->fd[0], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
@@ -355,9 +347,8 @@ void relay_prepare(int client_in, int client_out)
 	client_fd_prepare(client_in);
 	client_fd_prepare(client_out);
 	if (RELAY_SPLICE) {
-		/* The server's end is always a TCP socket. */
-		splice_pipe_prepare(&up_pipe, client_in);
-		splice_pipe_prepare(&down_pipe, client_out);
+		splice_pipe_prepare(&up_pipe);
+		splice_pipe_prepare(&down_pipe);
 	}
 }
 
