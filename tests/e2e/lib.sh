@@ -618,6 +618,17 @@ case_log() {
 	[ "$bad" -eq 0 ] || problem "log line: $LOG_LINE"
 }
 
+# connect_head TARGET [FIELD LINE...]: a CONNECT request head for raw
+# (CRLFs as the escapes raw expands).
+connect_head() {
+	local f s="CONNECT $1 HTTP/1.1\r\nHost: $1\r\n"
+	shift
+	for f in "$@"; do
+		s+="$f\r\n"
+	done
+	printf '%s' "$s\r\n"
+}
+
 # ------------------------------------------------------------------ netns
 
 # make_netns NAME: creates a network namespace with lo up, removed on exit.

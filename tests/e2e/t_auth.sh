@@ -239,14 +239,11 @@ check_407() {
 	fi
 }
 
+# req PORT [FIELD LINE...]: one CONNECT request head to a local port.
 req() {
-	# req PORT [FIELD LINE...]: one CONNECT request head.
-	local port=$1 f s="CONNECT 127.0.0.1:$1 HTTP/1.1\r\nHost: 127.0.0.1:$1\r\n"
+	local port=$1
 	shift
-	for f in "$@"; do
-		s+="$f\r\n"
-	done
-	printf '%s' "$s\r\n"
+	connect_head "127.0.0.1:$port" "$@"
 }
 
 case_begin

@@ -67,9 +67,6 @@ RSS_PORT=$CD_PORT RSS_LOG=$CD_LOG RSS_EXITS=$CD_EXITS RSS_SUP=$CD_PID
 start_connectd "${ETC[@]}" "$CONF" || exit 1
 MAIN_SUP=$CD_PID
 
-req() {
-	printf 'CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' "$1" "$1"
-}
 
 # ------------------------------------------------------------------ helpers
 
@@ -142,7 +139,7 @@ RSS_FDS=$(fd_count "$RSS_SUP")
 # ------------------------------------------------------------------ upstream RST
 case_begin
 n0=$(lines "$CD_EXITS")
-raw srst "$(req "127.0.0.1:$RST")" @head RST
+raw srst "$(connect_head "127.0.0.1:$RST")" @head RST
 await_exit "$n0" 5
 end=$(info srst end)
 [[ $end == eof || $end == reset ]] || problem "client connection ended by '$end'"
@@ -158,7 +155,7 @@ case_end "upstream sends data then RST: client closed and connectd gone within 1
 case_begin
 : >"$T/flood.log"
 n0=$(lines "$CD_EXITS")
-raw crst "$(req "127.0.0.1:$FLOOD")" @head @recv:1048576 @rst
+raw crst "$(connect_head "127.0.0.1:$FLOOD")" @head @recv:1048576 @rst
 await_exit "$n0" 5
 ms=$(ms_from crst t_rst "$EXIT_AT")
 in_range "$ms" 0 1000 || problem "connectd exited $ms ms after the client's RST, want < 1 s"
@@ -175,7 +172,7 @@ case_begin
 : >"$T/sink.conns"
 n0=$(lines "$CD_EXITS")
 RAW_OPTS=(--timeout 8)
-raw mute "$(req "127.0.0.1:$SINK")" @head
+raw mute "$(connect_head "127.0.0.1:$SINK")" @head
 RAW_OPTS=()
 await_exit "$n0" 3
 check_resp mute --status 200 --tunnel "" --end eof
@@ -191,7 +188,7 @@ case_end "upstream accepts and never speaks: idle_timeout 2 s closes both sides,
 # ------------------------------------------------------------------ DNS failure
 case_begin
 n0=$(lines "$CD_EXITS")
-raw nodns "$(req nosuch.test:443)"
+raw nodns "$(connect_head nosuch.test:443)"
 await_exit "$n0" 5
 check_resp nodns --status 502 --error dns_error --end eof
 ms=$(ms_between nodns t_start t_head)
@@ -207,7 +204,7 @@ case_begin
 : >"$T/sink.conns"
 n0=$(lines "$CD_EXITS")
 RAW_OPTS=(--timeout 12 --chunk 1 --gap-ms 1000 --stop-when-closed)
-raw slow "$(req "127.0.0.1:$SINK")"
+raw slow "$(connect_head "127.0.0.1:$SINK")"
 RAW_OPTS=()
 await_exit "$n0" 3
 check_resp slow --status 408 --end eof
@@ -229,7 +226,7 @@ case_begin
 : >"$T/flood.log"
 n0=$(lines "$RSS_EXITS")
 RAW_OPTS=(--timeout 14)
-RAW_PORT=$RSS_PORT raw stall "$(req "127.0.0.1:$FLOOD")" @head @noread @sleep:9000 @read &
+RAW_PORT=$RSS_PORT raw stall "$(connect_head "127.0.0.1:$FLOOD")" @head @noread @sleep:9000 @read &
 rawpid=$!
 RAW_OPTS=()
 pid=""
@@ -350,7 +347,7 @@ fi
 held() {
 	local port=$1 name=$2
 	"$PYTHON" "$HELPERS" raw --out "$T/$name.out" --info "$T/$name.info" --timeout 12 \
-		127.0.0.1 "$port" "$(req "127.0.0.1:$ECHO")" @head A @recv:1 @sleep:3000 B @recv:2 @shut \
+		127.0.0.1 "$port" "$(connect_head "127.0.0.1:$ECHO")" @head A @recv:1 @sleep:3000 B @recv:2 @shut \
 		2>>"$T/raw.err" &
 }
 # tunnels_up N: N tunnels reached the echo server.
@@ -385,7 +382,7 @@ else
 	p2=$!
 	wait_for "tunnels_up 2" 5 || problem "the two held tunnels did not come up"
 	"$PYTHON" "$HELPERS" raw --out "$T/th3.out" --info "$T/th3.info" --timeout 12 \
-		127.0.0.1 "$TCPP" "$(req "127.0.0.1:$ECHO")" @head C @recv:1 @shut 2>>"$T/raw.err" &
+		127.0.0.1 "$TCPP" "$(connect_head "127.0.0.1:$ECHO")" @head C @recv:1 @shut 2>>"$T/raw.err" &
 	p3=$!
 	wait_for "[ \"\$(accept_queue $TCPP)\" = 1 ]" 3 ||
 		problem "the third connection is not waiting in the accept queue (Recv-Q $(accept_queue "$TCPP"))"
@@ -431,7 +428,7 @@ held "$XPORT" xh2
 p2=$!
 wait_for "tunnels_up 2" 5 || problem "the two held tunnels did not come up"
 "$PYTHON" "$HELPERS" raw --out "$T/xh3.out" --info "$T/xh3.info" --timeout 5 \
-	127.0.0.1 "$XPORT" "$(req "127.0.0.1:$ECHO")" @head 2>>"$T/raw.err"
+	127.0.0.1 "$XPORT" "$(connect_head "127.0.0.1:$ECHO")" @head 2>>"$T/raw.err"
 end=$(info xh3 end)
 [[ $end == eof || $end == reset ]] || problem "the third connection ended by '$end', want closed by xinetd"
 [ "$(info xh3 bytes)" = 0 ] || problem "the third got bytes: $(show xh3)"
@@ -449,7 +446,7 @@ wait_for "[ \$(grep -c 'EXIT: connectd-faults status=0 ' '$T/xinetd.log') -ge 2 
 grep -q 'EXIT: connectd-faults status=\([1-9]\|-\)' "$T/xinetd.log" &&
 	problem "an exit other than 0: $(grep EXIT "$T/xinetd.log")"
 # With the slots free again, a fourth client is served.
-RAW_PORT=$XPORT raw xh4 "$(req "127.0.0.1:$ECHO")" @head D @recv:1 @shut
+RAW_PORT=$XPORT raw xh4 "$(connect_head "127.0.0.1:$ECHO")" @head D @recv:1 @shut
 check_resp xh4 --status 200 --tunnel D --end eof
 kill -0 "$X_SUP" 2>/dev/null || problem "xinetd is gone"
 nothing_left "$X_SUP" "$X_FDS"

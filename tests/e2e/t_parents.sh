@@ -42,15 +42,6 @@ on() {
 	CD_EXITS=$T/$1.exits
 }
 
-# req TARGET [FIELD LINE...]: a CONNECT request head for raw.
-req() {
-	local f s="CONNECT $1 HTTP/1.1\r\nHost: $1\r\n"
-	shift
-	for f in "$@"; do
-		s+="$f\r\n"
-	done
-	printf '%s' "$s\r\n"
-}
 
 # same_bytes FILE WANT(printf format, no arguments): FILE holds exactly
 # those bytes; otherwise a problem showing both.
@@ -71,7 +62,7 @@ tunnel_case() {
 	case_begin
 	# squid and tinyproxy close the whole tunnel at the first EOF: wait
 	# for the echo before the shutdown.
-	raw "$name" "$(req "$target")" @head PING @recv:4 @shut
+	raw "$name" "$(connect_head "$target")" @head PING @recv:4 @shut
 	check_resp "$name" --status 200 --tunnel PING --end eof
 	case_log "$(info "$name" local_port)" status=200 "target=$target" up=4 down=4 '!error' exit=0 "$@"
 	[ ${#_PROBLEMS[@]} -eq 0 ] || problem "reply: $(show "$name")"
@@ -92,7 +83,7 @@ no_parent_body() {
 parent_403_case() {
 	local name=$1 route=$2 desc=$3
 	case_begin
-	raw "$name" "$(req "127.0.0.1:$DEAD")"
+	raw "$name" "$(connect_head "127.0.0.1:$DEAD")"
 	check_resp "$name" --status 403 --end eof
 	no_parent_body "$name"
 	case_log "$(info "$name" local_port)" status=403 "route=$route" parent_status=403 exit=10
@@ -321,7 +312,7 @@ allow from 127.0.0.1 to 127.0.0.1 port $TP via cd3
 EOF
 start_cd m_noauth "$CONF"
 case_begin
-raw au2 "$(req "127.0.0.1:$TP")"
+raw au2 "$(connect_head "127.0.0.1:$TP")"
 check_resp au2 --status 502 --end eof
 grep -qi '^Proxy-Authenticate' "$T/au2.out" && problem "the parent's challenge reached the client"
 case_log "$(info au2 local_port)" status=502 route=cd3 parent_status=407 exit=10
@@ -330,7 +321,7 @@ case_log "$(info au2 local_port)" status=502 route=cd3 parent_status=407 exit=10
 case_end "the parent answers 407 and no credentials are configured: 502, log parent_status=407 detail=\"parent cd3 wants credentials...\", exit 10"
 
 case_begin
-raw au3 "$(req "127.0.0.1:$TP" "Proxy-Authorization: Basic $(printf 'up:up-pass' | base64)")"
+raw au3 "$(connect_head "127.0.0.1:$TP" "Proxy-Authorization: Basic $(printf 'up:up-pass' | base64)")"
 check_resp au3 --status 502 --end eof
 case_log "$(info au3 local_port)" status=502 route=cd3 parent_status=407 exit=10
 case_end "the client's own Proxy-Authorization, valid for the parent, is not forwarded (D8, R52): still 502"
@@ -372,12 +363,12 @@ fake_case() {
 		"Proxy-Connection: keep-alive" "Via: 1.1 client-side")
 	if [ "$status" = 200 ]; then
 		local n=${#TUNNEL_PREFIX}
-		raw "$name" "$(req "127.0.0.1:$TP" "${fields[@]}")" @head @recv:"$n" PING @recv:$((n + 4)) @shut
+		raw "$name" "$(connect_head "127.0.0.1:$TP" "${fields[@]}")" @head @recv:"$n" PING @recv:$((n + 4)) @shut
 		check_resp "$name" --status 200 --tunnel "${TUNNEL_PREFIX}PING" --end eof
 		case_log "$(info "$name" local_port)" status=200 route=fake "addr=127.0.0.1:$FK" \
 			up=4 "down=$((n + 4))" '!error' exit=0 "$@"
 	else
-		raw "$name" "$(req "127.0.0.1:$TP" "${fields[@]}")"
+		raw "$name" "$(connect_head "127.0.0.1:$TP" "${fields[@]}")"
 		check_resp "$name" --status "$status" --end eof "${CR_OPTS[@]}"
 		no_parent_body "$name"
 		grep -qi '^Proxy-Authenticate' "$T/$name.out" && problem "a Proxy-Authenticate reached the client"
@@ -426,7 +417,7 @@ fake_case fk12 502 '@close' "parent: closes without an answer: 502"
 case_begin
 fake_reply '@silent'
 id=$(($(fake_conns) + 1))
-raw fk13 "$(req "127.0.0.1:$TP")"
+raw fk13 "$(connect_head "127.0.0.1:$TP")"
 check_resp fk13 --status 504 --error connection_timeout --end eof
 ms=$(ms_between fk13 t_start t_head)
 in_range "$ms" 800 3000 || problem "answered after $ms ms, want connect_timeout 1 s"
@@ -437,7 +428,7 @@ case_end "parent accepts and never answers: 504 connection_timeout at connect_ti
 case_begin
 fake_reply 'HTTP/1.1 200 OK\r\n\r\n'
 id=$(($(fake_conns) + 1))
-raw fk14 "$(req "[::1]:$TP")" @head PING @shut
+raw fk14 "$(connect_head "[::1]:$TP")" @head PING @shut
 check_resp fk14 --status 200 --tunnel PING --end eof
 [ -f "$T/fake/$id.req" ] && same_bytes "$T/fake/$id.req" "CONNECT [::1]:$TP HTTP/1.1\r\nHost: [::1]:$TP\r\n\r\n" ||
 	problem "the parent saw no request"
@@ -447,7 +438,7 @@ case_end "IPv6 target: the parent sees 'CONNECT [::1]:$TP HTTP/1.1' and 'Host: [
 case_begin
 fake_reply 'HTTP/1.1 200 OK\r\n\r\n'
 id=$(($(fake_conns) + 1))
-raw fk15 "$(req "localhost:$TP" "Proxy-Authorization: Basic Y2xpZW50OnNlY3JldA==")" @head PING @shut
+raw fk15 "$(connect_head "localhost:$TP" "Proxy-Authorization: Basic Y2xpZW50OnNlY3JldA==")" @head PING @shut
 check_resp fk15 --status 200 --tunnel PING --end eof
 if [ -f "$T/fake/$id.req" ]; then
 	same_bytes "$T/fake/$id.req" "CONNECT localhost:$TP HTTP/1.1\r\nHost: localhost:$TP\r\nProxy-Authorization: Basic $(printf 'pu:p@ss:w0rd' | base64)\r\n\r\n"
@@ -458,7 +449,7 @@ case_log "$(info fk15 local_port)" status=200 "target=localhost:$TP" route=fakec
 case_end "credentials FILE: the parent gets connectd's own Proxy-Authorization (pu:p@ss:w0rd), not the client's; the name goes unresolved"
 
 case_begin
-raw fk16 "$(req "127.0.0.1:$DEAD")"
+raw fk16 "$(connect_head "127.0.0.1:$DEAD")"
 check_resp fk16 --status 502 --end eof
 case_log "$(info fk16 local_port)" status=502 route=dead "addr=127.0.0.1:$DEAD" 'error~refused' exit=10
 case_end "a parent that refuses the connection: 502, log route=dead error=connection_refused, exit 10"
@@ -484,7 +475,7 @@ cd2_conns() {
 
 case_begin
 before=$(cd2_conns)
-raw fo1 "$(req "127.0.0.1:$TP")" @head PING @shut
+raw fo1 "$(connect_head "127.0.0.1:$TP")" @head PING @shut
 check_resp fo1 --status 200 --tunnel PING --end eof
 case_log "$(info fo1 local_port)" status=200 route=cd2 parent_status=200 "addr=127.0.0.1:${PORT_OF[cd2]}" \
 	"rule=$CONF:7" '!error' exit=0
@@ -494,7 +485,7 @@ case_end "via dead,cd2: the dead parent (refused) fails over to cd2: 200, log ro
 case_begin
 fake_reply 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'
 before=$(fake_conns)
-raw fo2 "$(req "localhost:$TP")" @head PING @shut
+raw fo2 "$(connect_head "localhost:$TP")" @head PING @shut
 check_resp fo2 --status 200 --tunnel PING --end eof
 case_log "$(info fo2 local_port)" status=200 route=cd2 parent_status=200 "rule=$CONF:6" '!error' exit=0
 [ "$(fake_conns)" -gt "$before" ] || problem "the scripted parent was not asked first"
@@ -503,7 +494,7 @@ case_end "via fake,cd2: the first parent answers 503, cd2 is tried next: 200, lo
 case_begin
 fake_reply 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'
 before=$(cd2_conns)
-raw fo3 "$(req "localhost:$TP")"
+raw fo3 "$(connect_head "localhost:$TP")"
 check_resp fo3 --status 403 --end eof
 case_log "$(info fo3 local_port)" status=403 route=fake parent_status=403 "rule=$CONF:6" exit=10
 [ "$(cd2_conns)" = "$before" ] || problem "cd2 was tried after the parent's 403"
@@ -512,7 +503,7 @@ case_end "via fake,cd2: the first parent answers 403: no failover, the client ge
 case_begin
 fake_reply 'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'
 before=$(fake_conns)
-raw fo4 "$(req "[::1]:$TP")" @head PING @shut
+raw fo4 "$(connect_head "[::1]:$TP")" @head PING @shut
 check_resp fo4 --status 200 --tunnel PING --end eof
 case_log "$(info fo4 local_port)" status=200 route=direct "addr=[::1]:$TP" "rule=$CONF:8" '!error' '!parent_status' exit=0
 [ "$(fake_conns)" -gt "$before" ] || problem "the scripted parent was not asked first"
@@ -533,7 +524,7 @@ EOF
 	case_begin
 	fake_reply 'HTTP/1.1 200 OK\r\n\r\n'
 	id=$(($(fake_conns) + 1))
-	raw nm1 "$(req "only-parent.test:$TP")" @head PING @shut
+	raw nm1 "$(connect_head "only-parent.test:$TP")" @head PING @shut
 	check_resp nm1 --status 200 --tunnel PING --end eof
 	[ -f "$T/fake/$id.req" ] && same_bytes "$T/fake/$id.req" "CONNECT only-parent.test:$TP HTTP/1.1\r\nHost: only-parent.test:$TP\r\n\r\n" ||
 		problem "the parent saw no request"
@@ -542,7 +533,7 @@ EOF
 
 	case_begin
 	before=$(fake_conns)
-	raw nm2 "$(req "localhost:$TP")"
+	raw nm2 "$(connect_head "localhost:$TP")"
 	check_resp nm2 --status 403 --error http_request_denied --end eof
 	case_log "$(info nm2 local_port)" status=403 "rule=$CONF:3" exit=5
 	[ "$(fake_conns)" = "$before" ] || problem "the parent was asked"

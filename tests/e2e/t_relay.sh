@@ -49,7 +49,7 @@ LIFE_PORT=$CD_PORT LIFE_LOG=$CD_LOG LIFE_EXITS=$CD_EXITS
 start_connectd "$CONF" || exit 1
 
 req() {
-	printf 'CONNECT 127.0.0.1:%s HTTP/1.1\\r\\nHost: 127.0.0.1:%s\\r\\n\\r\\n' "$1" "$1"
+	connect_head "127.0.0.1:$1"
 }
 
 # ---- TCP urgent data

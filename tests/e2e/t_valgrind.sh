@@ -80,14 +80,6 @@ vg_case() {
 	vg_clean "$(log_field "$LOG_LINE" pid)"
 }
 
-req() {
-	local f s="CONNECT $1 HTTP/1.1\r\nHost: $1\r\n"
-	shift
-	for f in "$@"; do
-		s+="$f\r\n"
-	done
-	printf '%s' "$s\r\n"
-}
 
 # ------------------------------------------------------------------ instances
 
@@ -124,13 +116,13 @@ RAW_OPTS=(--timeout 30)
 # ------------------------------------------------------------------ cases
 
 case_begin
-raw tunnel "$(req "127.0.0.1:$ECHO")" @head PING @recv:4 PONG @recv:8 @shut
+raw tunnel "$(connect_head "127.0.0.1:$ECHO")" @head PING @recv:4 PONG @recv:8 @shut
 check_resp tunnel --status 200 --tunnel PINGPONG --end eof
 vg_case "$(info tunnel local_port)" status=200 up=8 down=8 close=client-eof exit=0
 case_end "valgrind: a tunnel with data both ways (PING, PONG echoed, half-close): exit 0, 0 errors, no definite leak"
 
 case_begin
-raw deny "$(req "127.0.0.1:1")"
+raw deny "$(connect_head "127.0.0.1:1")"
 check_resp deny --status 403 --error http_request_denied --end eof
 vg_case "$(info deny local_port)" status=403 error=http_request_denied exit=5
 case_end "valgrind: 403 denied by policy: exit 5, 0 errors, no definite leak"
@@ -142,7 +134,7 @@ vg_case "$(info bad local_port)" status=400 exit=3
 case_end "valgrind: 400 request line without a version: exit 3, 0 errors, no definite leak"
 
 case_begin
-raw noauth "$(req "127.0.0.1:$AECHO")" @head @close
+raw noauth "$(connect_head "127.0.0.1:$AECHO")" @head @close
 head -n 1 "$T/noauth.out" | grep -q '^HTTP/1.1 407 ' || problem "not a 407: $(show noauth)"
 grep -qi '^Proxy-Authenticate: Basic realm=' "$T/noauth.out" || problem "no Basic challenge: $(show noauth)"
 vg_case "$(info noauth local_port)" status=407 exit=6
@@ -152,7 +144,7 @@ case_end "valgrind: 407 without credentials, client leaves: exit 6, 0 errors, no
 case_begin
 B407=$(($(info noauth bytes) - $(info noauth head_len)))
 TOK=$(printf 'alice:secret' | base64 -w0)
-raw retry "$(req "127.0.0.1:$AECHO")" @head "$(req "127.0.0.1:$AECHO" "Proxy-Authorization: Basic $TOK")" \
+raw retry "$(connect_head "127.0.0.1:$AECHO")" @head "$(connect_head "127.0.0.1:$AECHO" "Proxy-Authorization: Basic $TOK")" \
 	@recv:$((B407 + 39)) PING @recv:$((B407 + 39 + 4)) @shut
 [ "$(grep -c 'HTTP/1.1 407 ' "$T/retry.out")" = 1 ] || problem "no single 407 first: $(show retry)"
 grep -q 'HTTP/1.1 200 Connection established' "$T/retry.out" || problem "no 200 after the retry: $(show retry)"
@@ -171,13 +163,13 @@ fi
 case_end "valgrind: 407, then credentials on the same connection (sha512crypt), 200 and PING: exit 0, 0 errors, no definite leak"
 
 case_begin
-raw refused "$(req "127.0.0.1:$REFUSED")"
+raw refused "$(connect_head "127.0.0.1:$REFUSED")"
 check_resp refused --status 502 --error connection_refused --end eof
 vg_case "$(info refused local_port)" status=502 error=connection_refused exit=8
 case_end "valgrind: 502 connection refused: exit 8, 0 errors, no definite leak"
 
 case_begin
-raw chain "$(req "chained.test:$ECHO")" @head PING @recv:4 @shut
+raw chain "$(connect_head "chained.test:$ECHO")" @head PING @recv:4 @shut
 check_resp chain --status 200 --tunnel PING --end eof
 vg_case "$(info chain local_port)" status=200 route=up parent_status=200 up=4 down=4 exit=0
 # The parent's own record: its client is the child connectd.
