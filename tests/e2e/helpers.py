@@ -233,17 +233,20 @@ def gen_chunks(seed, total, chunk=MIB):
         yield bytes(b)
 
 
-def h_xfer(conn, peer, cid, args):
-    res = {}
-
+def start_writer(sock, seed, total, res, shut=False):
+    """Sends the seeded stream of total bytes on sock from a thread;
+    puts sent_len, sent_sha (and write_error) in res. Returns the
+    thread."""
     def writer():
         h = hashlib.sha256()
         n = 0
         try:
-            for c in gen_chunks(args.seed, args.mib * MIB):
-                conn.sendall(c)
+            for c in gen_chunks(seed, total):
+                sock.sendall(c)
                 h.update(c)
                 n += len(c)
+            if shut:
+                sock.shutdown(socket.SHUT_WR)
         except OSError as e:
             res["write_error"] = type(e).__name__
         res["sent_len"] = n
@@ -251,6 +254,12 @@ def h_xfer(conn, peer, cid, args):
 
     t = threading.Thread(target=writer, daemon=True)
     t.start()
+    return t
+
+
+def h_xfer(conn, peer, cid, args):
+    res = {}
+    t = start_writer(conn, args.seed, args.mib * MIB, res)
     h = hashlib.sha256()
     n = 0
     try:
@@ -648,22 +657,7 @@ def cmd_bigxfer(args):
     total = args.mib * MIB
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
 
-    def writer():
-        h = hashlib.sha256()
-        n = 0
-        try:
-            for c in gen_chunks(seed, total):
-                s.sendall(c)
-                h.update(c)
-                n += len(c)
-            s.shutdown(socket.SHUT_WR)
-        except OSError as e:
-            res["write_error"] = type(e).__name__
-        res["sent_len"] = n
-        res["sent_sha"] = h.hexdigest()
-
-    t = threading.Thread(target=writer, daemon=True)
-    t.start()
+    t = start_writer(s, seed, total, res, shut=True)
     h = hashlib.sha256(extra)
     n = len(extra)
     while True:
